@@ -1,0 +1,25 @@
+package io.omnistream.jobs;
+
+import io.omnistream.connectors.kafka.validation.MediaValidationConfig;
+import io.omnistream.operators.align.AlignConfig;
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * Settings of the session pipeline job as a whole; each stage's own tunables live in that stage's config object.
+ * Defaults run the embedded mode.
+ */
+public final class PipelineConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public String jobName = "omnistream-session-pipeline";
+    public int parallelism = 1;
+    /** Network buffer flush timeout; each hop may wait this long, so keep it small for the live path. */
+    public Duration bufferTimeout = Duration.ofMillis(1);
+    /** Zero disables checkpointing. */
+    public Duration checkpointInterval = Duration.ofSeconds(10);
+    /** "hashmap" (default, lowest latency) or "rocksdb". */
+    public String stateBackend = "hashmap";
+    public AlignConfig align = new AlignConfig();
+    public MediaValidationConfig validation = MediaValidationConfig.defaults();
+}
