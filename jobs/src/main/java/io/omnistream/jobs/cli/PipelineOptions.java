@@ -1,0 +1,38 @@
+package io.omnistream.jobs.cli;
+
+import io.omnistream.jobs.PipelineConfig;
+import java.io.File;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Options shared by {@code omni run} and {@code omni submit} that shape the session pipeline job. */
+public class PipelineOptions {
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with option defaults (keys = long option names without dashes).")
+    File config;
+
+    @Option(names = "--parallelism", defaultValue = "1", description = "Flink parallelism of the session pipeline (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--tick-ms", defaultValue = "40", description = "Alignment tick in ms, 20..80 (default: ${DEFAULT-VALUE}).")
+    int tickMillis;
+
+    @Option(names = "--out-of-orderness-ms", defaultValue = "40", description = "Watermark bound in ms (default: ${DEFAULT-VALUE}).")
+    int outOfOrdernessMillis;
+
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", description = "Checkpoint interval in ms, 0 = off (default: ${DEFAULT-VALUE}).")
+    long checkpointMillis;
+
+    @Option(names = "--state-backend", defaultValue = "hashmap", description = "hashmap or rocksdb (default: ${DEFAULT-VALUE}).")
+    String stateBackend;
+
+    PipelineConfig toConfig() {
+        PipelineConfig config = new PipelineConfig();
+        config.parallelism = parallelism;
+        config.align.tick = Duration.ofMillis(tickMillis);
+        config.align.outOfOrderness = Duration.ofMillis(outOfOrdernessMillis);
+        config.checkpointInterval = Duration.ofMillis(checkpointMillis);
+        config.stateBackend = stateBackend;
+        config.align.validate();
+        return config;
+    }
+}
