@@ -15,7 +15,15 @@ public final class AlignConfig implements Serializable {
 
     /** Length of one aligned tick; 40 ms by default, 80 ms matches Qwen3-Omni's token rate. */
     public Duration tick = Duration.ofMillis(40);
-    /** Bounded out-of-orderness of the media sources' watermarks. */
+    /**
+     * Live fast path (default): emit a tick as soon as its audio is complete, or once the session's own audio has
+     * moved past the tick end by {@link #outOfOrderness} (a gap), without waiting for the job-wide watermark, which
+     * then only flushes sessions whose audio stopped. A picture still in flight when its tick's audio completed goes
+     * to the next frame. False: pure event time, every tick waits for the watermark of all media streams; frames are
+     * then exactly reproducible (replays, tests) but wait for the slowest stream.
+     */
+    public boolean emitWhenAudioComplete = true;
+    /** Bounded out-of-orderness of the media sources' watermarks, and of a session's own audio on the fast path. */
     public Duration outOfOrderness = Duration.ofMillis(40);
     /** A source partition without data for this long stops holding back the watermark. */
     public Duration idleness = Duration.ofSeconds(1);

@@ -14,6 +14,8 @@ public class AlignState {
     public long originMicros;
     /** Index of the next tick to emit. */
     public long nextTick;
+    /** Highest capture start of the session's audio seen so far (the session's own watermark on the fast path). */
+    public long maxAudioStartMicros = Long.MIN_VALUE;
     /** Highest capture end seen, of any track. */
     public long lastDataMicros;
     /** Pending audio by capture start (micros on the session clock), PCM16 LE. */

@@ -110,10 +110,44 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
         }
         if (chunk.getKind() == MediaKind.AUDIO) {
             acceptAudio(state, chunk, ctx);
+            if (config.emitWhenAudioComplete) {
+                emitReadyTicks(state, ctx, out);
+            }
         } else {
             acceptPicture(state, chunk, ctx);
         }
         sessionState.update(state);
+    }
+
+    /**
+     * The fast path: emits, in order, every tick whose audio is complete, or that the session's own audio has
+     * passed by more than the out-of-orderness bound (its holes cannot be filled any more).
+     */
+    private void emitReadyTicks(AlignState state, Context ctx, Collector<PerceptionFrame> out) {
+        long bound = config.outOfOrderness.toNanos() / 1000;
+        long now = ctx.timerService().currentProcessingTime();
+        while (true) {
+            long k = state.nextTick;
+            long end = tickStart(state, k) + tickMicros;
+            if (!audioComplete(state, k) && state.maxAudioStartMicros < end + bound) {
+                return;
+            }
+            emitUpTo(state, ctx.getCurrentKey(), k, now, out);
+        }
+    }
+
+    private boolean audioComplete(AlignState state, long tick) {
+        long a = tick * samplesPerTick;
+        long b = a + samplesPerTick;
+        long coveredUntil = a;
+        for (Map.Entry<Long, byte[]> e : state.audio.headMap(b, false).entrySet()) {
+            long s0 = e.getKey();
+            if (s0 > coveredUntil) {
+                return false;
+            }
+            coveredUntil = Math.max(coveredUntil, s0 + e.getValue().length / 2);
+        }
+        return coveredUntil >= b;
     }
 
     private void acceptAudio(AlignState state, MediaChunk chunk, Context ctx) {
@@ -138,6 +172,7 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
         }
         state.audio.put(s0, pcm);
         state.audioArrival.put(s0, chunk.getArrivalTimeMicros());
+        state.maxAudioStartMicros = Math.max(state.maxAudioStartMicros, chunk.getCaptureTimeMicros());
         state.lastDataMicros = Math.max(state.lastDataMicros, captureEnd);
         registerTickTimer(state, Math.floorDiv(s0, samplesPerTick), ctx);
         registerTickTimer(state, Math.floorDiv(s1 - 1, samplesPerTick), ctx);

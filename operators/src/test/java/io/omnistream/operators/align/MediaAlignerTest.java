@@ -33,8 +33,21 @@ class MediaAlignerTest {
 
     private KeyedTwoInputStreamOperatorTestHarness<String, MediaChunk, SessionControl, PerceptionFrame> harness;
 
+    /** Most tests pin down the event-time semantics: every tick waits for the watermark. */
+    private static AlignConfig eventTime() {
+        AlignConfig config = new AlignConfig();
+        config.emitWhenAudioComplete = false;
+        return config;
+    }
+
     @BeforeEach
     void setUp() throws Exception {
+        harness = newHarness(eventTime());
+        harness.open();
+    }
+
+    private void useFastPath() throws Exception {
+        harness.close();
         harness = newHarness(new AlignConfig());
         harness.open();
     }
@@ -298,7 +311,7 @@ class MediaAlignerTest {
         OperatorSubtaskState snapshot = harness.snapshot(1, 1);
         harness.close();
 
-        harness = newHarness(new AlignConfig());
+        harness = newHarness(eventTime());
         harness.setup();
         harness.initializeState(snapshot);
         harness.open();
@@ -308,6 +321,51 @@ class MediaAlignerTest {
         assertThat(frames()).hasSize(1);
         assertThat(frames().get(0).getTickIndex()).isEqualTo(1);
         assertThat(bytes(frames().get(0).getAudio())).isEqualTo(tickAudio(0, 1));
+    }
+
+    @Test
+    void fastPathEmitsATickAsSoonAsItsAudioIsCompleteWithoutAWatermark() throws Exception {
+        useFastPath();
+        send(audio(S, 0, O, 1, O + 40_000));
+        assertThat(frames()).isEmpty();
+        send(picture(S, MediaKind.CAMERA, 0, O + 30_000, O + 35_000));
+        send(audio(S, 0, O, 0, O + 41_000)); // completes tick 0
+        assertThat(frames()).hasSize(1);
+        assertThat(bytes(frames().get(0).getAudio())).isEqualTo(tickAudio(0, 0));
+        assertThat(frames().get(0).getCamera().getSeq()).isZero();
+
+        send(audio(S, 0, O, 2, O + 60_000));
+        send(picture(S, MediaKind.CAMERA, 1, O + 70_000, O + 75_000));
+        send(audio(S, 0, O, 3, O + 80_000));
+        assertThat(frames()).hasSize(2);
+        assertThat(frames().get(1).getCamera().getSeq()).isEqualTo(1);
+    }
+
+    @Test
+    void fastPathEmitsATickWithAHoleOnceTheSessionsAudioIsPastTheBound() throws Exception {
+        useFastPath();
+        send(audio(S, 0, O, 0, O + 20_000));
+        send(audio(S, 0, O, 2, O + 60_000)); // chunk 1 is lost
+        send(audio(S, 0, O, 3, O + 80_000));
+        assertThat(frames()).isEmpty(); // newest audio starts at 60 ms: tick 0 (ends 40 ms) may still be completed
+        send(audio(S, 0, O, 4, O + 100_000)); // starts at 80 ms = tick end + 40 ms bound
+        assertThat(frames()).hasSize(2);
+        assertThat(frames().get(0).getAudioGapSamples()).isEqualTo(320);
+        assertThat(bytes(frames().get(1).getAudio())).isEqualTo(tickAudio(0, 1));
+
+        send(audio(S, 0, O, 1, O + 120_000)); // too late now
+        assertThat(harness.getSideOutput(MediaAligner.LATE_MEDIA)).hasSize(1);
+        assertThat(frames()).hasSize(2);
+    }
+
+    @Test
+    void fastPathLeavesSilentSessionsToTheWatermark() throws Exception {
+        useFastPath();
+        send(audio(S, 0, O, 0, O + 20_000)); // the audio stops after one chunk
+        assertThat(frames()).isEmpty();
+        watermark(tickDone(0));
+        assertThat(frames()).hasSize(1);
+        assertThat(frames().get(0).getAudioGapSamples()).isEqualTo(320);
     }
 
     @Test
