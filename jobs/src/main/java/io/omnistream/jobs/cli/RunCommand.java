@@ -57,9 +57,16 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = System.out;
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "omni-shutdown"));
+        start(System.out);
+        System.out.println("omni: ready. Press Ctrl-C to stop.");
+        stopped.await();
+        return 0;
+    }
+
+    /** Starts everything and returns once it runs; {@link #stop()} ends it. */
+    public synchronized Running start(PrintStream out) throws Exception {
         PipelineConfig config = pipeline.toConfig();
-        Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "omni-shutdown"));
         try {
             String bootstrap = startKafka(out);
             OmniTopics.createAll(bootstrap, partitions);
@@ -75,16 +82,16 @@ public final class RunCommand implements Callable<Integer> {
                     JobSinks.kafka(bootstrap, kafka, framesTopic), config).executeAsync(env);
             running.push(() -> job.cancel().get());
             out.println("omni: Flink MiniCluster running job " + job.getJobID() + " — web UI http://localhost:" + flinkUiPort + "/");
-
-            out.println("omni: ready. Press Ctrl-C to stop.");
-            stopped.await();
-            return 0;
+            return new Running(bootstrap, job);
         } catch (Exception e) {
             System.err.println("omni run failed: " + e);
-            shutdown();
+            stop();
             throw e;
         }
     }
+
+    /** What {@link #start} started. */
+    public record Running(String kafkaBootstrap, JobClient job) {}
 
     private String startKafka(PrintStream out) throws Exception {
         if (kafkaBootstrap != null) {
@@ -103,7 +110,8 @@ public final class RunCommand implements Callable<Integer> {
         return broker.bootstrapServers();
     }
 
-    private synchronized void shutdown() {
+    /** Stops what {@link #start} started, last started first. */
+    public synchronized void stop() {
         while (!running.isEmpty()) {
             try {
                 running.pop().close();

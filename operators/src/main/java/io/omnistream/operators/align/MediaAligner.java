@@ -447,7 +447,12 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
         state.audioArrival = movedArrival;
     }
 
+    /** The payload's bytes, without a copy when the buffer wraps a whole array (as Avro's decoder gives us). */
     private static byte[] bytes(ByteBuffer buffer) {
+        if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0
+                && buffer.remaining() == buffer.array().length) {
+            return buffer.array();
+        }
         ByteBuffer b = buffer.duplicate();
         byte[] out = new byte[b.remaining()];
         b.get(out);
