@@ -1,0 +1,95 @@
+package io.omnistream.connectors.edge;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Turns the microphone's 10 ms PCM16 frames (whatever rate and channel count the decoder hands out, normally
+ * 48 kHz) into the pipeline's 20 ms, 16 kHz mono chunks, and stamps each chunk on the session's sample clock:
+ * {@code captureTimeMicros} is the number of 16 kHz samples emitted before it, in microseconds. Gaps in delivery
+ * therefore never make the clock jump; the wall clock travels separately as arrival time.
+ */
+public final class AudioChunker {
+    /** Output sample rate. */
+    public static final int RATE = 16_000;
+    /** Samples per chunk (20 ms). */
+    public static final int CHUNK_SAMPLES = 320;
+
+    /** A finished chunk. */
+    public record Chunk(long seq, long captureTimeMicros, byte[] pcm16le) {}
+
+    /** Receives finished chunks. */
+    public interface Sink {
+        void accept(Chunk chunk);
+    }
+
+    private final Sink sink;
+    private PcmResampler resampler;
+    private int inRate;
+    private final short[] pending = new short[CHUNK_SAMPLES];
+    private int pendingLen;
+    private long emittedSamples;
+    private long seq;
+
+    private final java.util.function.LongSupplier originMicros;
+    private boolean started;
+
+    /**
+     * @param sink receives finished chunks
+     * @param originMicros session clock at the first audio frame (time since session start), so the audio clock and
+     *        the video clock share one origin even when the microphone starts late
+     */
+    public AudioChunker(Sink sink, java.util.function.LongSupplier originMicros) {
+        this.sink = sink;
+        this.originMicros = originMicros;
+    }
+
+    /** Feeds one frame as {@code AudioTrackSink.onData} delivers it (16-bit interleaved, platform order). */
+    public void onFrame(byte[] data, int bitsPerSample, int sampleRate, int channels, int frames) {
+        if (bitsPerSample != 16 || channels < 1 || frames <= 0 || sampleRate <= 0
+                || data.length < frames * channels * 2) {
+            throw new IllegalArgumentException("unsupported audio frame: " + bitsPerSample + " bit, " + channels
+                    + " ch, " + frames + " frames, " + data.length + " bytes");
+        }
+        if (!started) {
+            started = true;
+            emittedSamples = Math.max(0, originMicros.getAsLong()) * RATE / 1_000_000L;
+        }
+        if (resampler == null || sampleRate != inRate) {
+            resampler = new PcmResampler(sampleRate, RATE);
+            inRate = sampleRate;
+        }
+        ByteBuffer bb = ByteBuffer.wrap(data).order(ByteOrder.nativeOrder());
+        short[] mono = new short[frames];
+        for (int f = 0; f < frames; f++) {
+            int sum = 0;
+            for (int c = 0; c < channels; c++) {
+                sum += bb.getShort((f * channels + c) * 2);
+            }
+            mono[f] = (short) (sum / channels);
+        }
+        short[] out = resampler.process(mono, 0, frames);
+        int i = 0;
+        while (i < out.length) {
+            int n = Math.min(CHUNK_SAMPLES - pendingLen, out.length - i);
+            System.arraycopy(out, i, pending, pendingLen, n);
+            pendingLen += n;
+            i += n;
+            if (pendingLen == CHUNK_SAMPLES) {
+                ByteBuffer pcm = ByteBuffer.allocate(CHUNK_SAMPLES * 2).order(ByteOrder.LITTLE_ENDIAN);
+                for (short s : pending) {
+                    pcm.putShort(s);
+                }
+                long capture = emittedSamples * 1_000_000L / RATE;
+                sink.accept(new Chunk(seq++, capture, pcm.array()));
+                emittedSamples += CHUNK_SAMPLES;
+                pendingLen = 0;
+            }
+        }
+    }
+
+    /** The session clock (microseconds) of the next sample that will be emitted. */
+    public long clockMicros() {
+        return (emittedSamples + pendingLen) * 1_000_000L / RATE;
+    }
+}

@@ -1,0 +1,107 @@
+/**
+ * The WebRTC edge: where a customer's browser connects, and where the agent's voice and the pipeline's events go
+ * back to it.
+ *
+ * <h2>Starting it ({@code omni run})</h2>
+ * <pre>{@code
+ * EdgeServer edge = EdgeServer.start(EdgeConfig.builder()
+ *         .bootstrapServers(kafka.bootstrapServers())   // required
+ *         .port(8080)                                   // default 8080; 0 = any free port
+ *         .build());
+ * System.out.println("Open " + edge.url());             // http://localhost:8080/
+ * ...
+ * edge.close();                                         // ENDED for every session, peers disposed, Kafka closed
+ * }</pre>
+ * The topics of {@code io.omnistream.connectors.kafka.OmniTopics} must exist (the edge does not create them).
+ *
+ * <h2>HTTP surface</h2>
+ * <ul>
+ *   <li>{@code GET /} – the web client ({@code src/main/resources/webroot}: plain HTML/JS/CSS, no build step);</li>
+ *   <li>{@code POST /sessions} – {@code {sessionId, token, expiresInSeconds, signalingPath, iceServers}}; the token
+ *       is an HS256 JWT with claim {@code sid}, valid {@link io.omnistream.connectors.edge.EdgeConfig#tokenTtl()};</li>
+ *   <li>{@code GET /signal} – WebSocket signaling, JSON messages below;</li>
+ *   <li>{@code GET /health} – {@code {"status":"UP","sessions":n,...}};</li>
+ *   <li>{@code GET /metrics} – Prometheus: Vert.x HTTP metrics plus {@code omni_edge_*} (errors by code, sessions,
+ *       media chunks by kind, bytes sent to Kafka, agent frames played, duplicates, flushes).</li>
+ * </ul>
+ *
+ * <h2>Signaling protocol</h2>
+ * Client → edge: {@code join{token}}, {@code offer{sdp, tracks:{mid: "audio"|"camera"|"screen"}}},
+ * {@code ice{candidate, sdpMid, sdpMLineIndex}} (empty candidate = end of candidates), {@code leave}, {@code ping}.
+ * Edge → client: {@code joined{sessionId, iceServers}}, {@code answer{sdp}}, {@code ice{...}},
+ * {@code state{state}}, {@code bye{reason}}, {@code pong}, {@code error{code, message}} with the codes of
+ * {@link io.omnistream.connectors.edge.SignalingError}; {@code bad_token}, {@code token_expired},
+ * {@code session_limit}, {@code rate_limited}, {@code message_too_large} close the socket (1008/1009), the others
+ * leave it open. The client offers three fixed transceivers (mic sendrecv, camera sendonly, screen sendonly), so
+ * turning the camera or the screen share on and off is a {@code replaceTrack}, never a renegotiation; the
+ * {@code tracks} map tells the edge which video m-line is the screen. Candidates that overtake the offer are kept
+ * (at most 64) and applied after it.
+ *
+ * <h2>Admission</h2>
+ * Tokens are short-lived JWTs (default 2 minutes) checked by vertx-auth-jwt. In embedded mode the HS256 key is
+ * generated at start and {@code POST /sessions} is open. <b>Behind a platform's own authentication:</b> set
+ * {@code jwtSecret} to a key shared with the platform's session service and {@code openSessionEndpoint(false)};
+ * the platform authenticates the customer and mints {@code {"sid": <sessionId>, "exp": ...}} tokens itself (or put
+ * {@code POST /sessions} behind the platform's reverse proxy and keep it open on an internal port only). Further
+ * limits: {@code maxSessions} per edge, a per-IP token bucket for joins, {@code maxMessageBytes} per signaling
+ * message (a hard frame cap of 4x closes larger ones at the WebSocket layer), and an origin check (same host, or
+ * {@code allowedOrigins}); clients without an Origin header (non-browser) are allowed.
+ *
+ * <h2>Media to Kafka</h2>
+ * One webrtc-java peer per session. Microphone: {@code AudioTrackSink} 10 ms frames (48 kHz) → mono →
+ * {@link io.omnistream.connectors.edge.PcmResampler} (polyphase windowed sinc) → 16 kHz → 20 ms
+ * {@code MediaChunk}s on {@code omni.media.audio}; {@code captureTimeMicros} is the session's sample clock (its
+ * origin is the time since the session started when the first audio frame came, so audio and video share it).
+ * Camera: {@code VideoTrackSink}, at most {@code cameraMaxFps} (15), scaled natively ({@code cropAndScale}) to fit
+ * 320x240, JPEG with {@code javax.imageio} (no OpenCV natives in the edge; a few ms per picture), on
+ * {@code omni.media.video}. Screen: the transceiver named {@code screen} in the offer, at most 1280x720 and 2 fps,
+ * published only when any cell of a 64x36 luma grid changed by more than {@code screenChangeThreshold}, on
+ * {@code omni.media.screen}. Video timestamps are mapped onto the session clock (offset fixed at the first frame,
+ * re-anchored on a jump over 2 s, kept strictly increasing). {@code SessionControl} STARTED at join,
+ * TRACKS_CHANGED when tracks arrive, ENDED with a reason ({@code left}, {@code client_gone}, {@code peer_failed},
+ * {@code edge_shutdown}). Key = sessionId everywhere. Native callbacks never block: frames are gated, copied and
+ * handed to the session's {@link io.omnistream.connectors.edge.SerialLane}; a session more than 8 tasks behind
+ * drops video (counted).
+ *
+ * <h2>Return path: each edge reads only its own sessions</h2>
+ * One {@link org.apache.kafka.clients.consumer.KafkaConsumer} per edge, no consumer group, {@code assign()}ed to
+ * every partition of {@code omni.events} and {@code omni.agent}, positioned at their end when the edge starts (an
+ * edge only cares about sessions it hosts now), re-reading the partition list every 10 s. Records whose key is not
+ * one of this edge's sessions are skipped before they are decoded. Why not a consumer group: a group would spread
+ * partitions over edges regardless of which edge hosts which session. Why not a topic per edge: the producers (Flink
+ * jobs) would need to know the session→edge map. The cost is that every edge fetches all return traffic; that is
+ * text plus ≤ 48 KB/s of TTS audio per speaking session, so an edge fleet of tens is fine. When it is not, make
+ * placement partition-aware: choose session ids at {@code POST /sessions} so that their key hashes to partitions
+ * owned by this edge (edge i of n takes partitions p ≡ i mod n) and assign only those.
+ * Events become data channel JSON ({@code speech}, {@code caption}, {@code screenText}, {@code latency},
+ * {@code answer}); agent audio goes through {@link io.omnistream.connectors.edge.AgentVoice} (resample to 48 kHz,
+ * 10 ms frames, jitter queue prefilled with {@code agentJitterFrames}, duplicates by responseId/seq dropped) into a
+ * {@code CustomAudioSource} track, pushed by one edge-wide 10 ms clock thread. A {@code BARGE_IN} speech event or an
+ * {@code AgentResponse} with {@code cancelled=true} empties the queue as soon as it is consumed: at most the frame
+ * being pushed still plays.
+ *
+ * <h2>webrtc-java 0.14.0 pitfalls handled here</h2>
+ * <ul>
+ *   <li>{@code CustomAudioSource.pushAudio} aborts the JVM when the audio module's recording thread runs at the same
+ *       time (upstream #217). WebRTC (re)starts recording whenever a send stream starts, which happens when the
+ *       transport becomes writable (racing with CONNECTED) and again after a renegotiation. So pushing starts 300 ms
+ *       after CONNECTED with a {@code stopRecording()} right before the first push, {@code stopRecording()} is
+ *       repeated every 250 ms on the push thread, and a new offer pauses pushing until it is answered.</li>
+ *   <li>Playout must not be started by hand: before the factory exists it makes the audio transport registration
+ *       fail (no remote audio); after, it adds a second render thread (audio at twice the rate). WebRTC starts it.</li>
+ *   <li>{@code RTCPeerConnection.close()} never releases its native reference, which keeps the factory's audio
+ *       module and its two threads alive: {@link io.omnistream.connectors.edge.PeerFactoryPool} reuses factories,
+ *       one per concurrent session, so threads stay bounded (the closed peers' native memory still leaks; fixed
+ *       upstream after 0.14.0).</li>
+ *   <li>{@code VideoTrackSink} frames must be released by the sink; {@code toI420()} of an I420 buffer returns the
+ *       buffer itself and must not be released again; SDP the library cannot parse throws {@code java.lang.Error}
+ *       synchronously rather than calling the observer.</li>
+ *   <li>Disposal order: remove sinks, data channel, {@code removeTrack}, {@code close}, track, source, then the
+ *       factory lease goes back to the pool. Observer callbacks only hand work to the session lane.</li>
+ * </ul>
+ *
+ * <h2>Client for tests and load</h2>
+ * {@link io.omnistream.connectors.edge.client.EdgeClient} (main code, so {@code load-tests} can use it) joins like the
+ * web client and pushes a PCM recording and synthetic video.
+ */
+package io.omnistream.connectors.edge;

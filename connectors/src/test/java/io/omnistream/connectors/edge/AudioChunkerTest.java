@@ -1,0 +1,61 @@
+package io.omnistream.connectors.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AudioChunkerTest {
+
+    private static byte[] frame(int rate, int channels, short value) {
+        int frames = rate / 100;
+        ByteBuffer b = ByteBuffer.allocate(frames * channels * 2).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < frames * channels; i++) {
+            b.putShort(value);
+        }
+        return b.array();
+    }
+
+    @Test
+    void emitsTwentyMillisecondChunksOnTheSampleClockStartingAtTheSessionOrigin() {
+        List<AudioChunker.Chunk> out = new ArrayList<>();
+        AudioChunker c = new AudioChunker(out::add, () -> 1_000_000L); // mic starts 1 s into the session
+        for (int i = 0; i < 100; i++) { // one second of 48 kHz stereo
+            c.onFrame(frame(48000, 2, (short) 1000), 16, 48000, 2, 480);
+        }
+        assertThat(out).hasSize(50);
+        for (int i = 0; i < out.size(); i++) {
+            assertThat(out.get(i).seq()).isEqualTo(i);
+            assertThat(out.get(i).captureTimeMicros()).isEqualTo(1_000_000L + i * 20_000L);
+            assertThat(out.get(i).pcm16le()).hasSize(640);
+        }
+        ByteBuffer last = ByteBuffer.wrap(out.get(49).pcm16le()).order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(last.getShort(300)).isBetween((short) 990, (short) 1010); // DC passes the low-pass filter
+    }
+
+    @Test
+    void passesSixteenKilohertzMonoThroughUnchanged() {
+        List<AudioChunker.Chunk> out = new ArrayList<>();
+        AudioChunker c = new AudioChunker(out::add, () -> 0);
+        ByteBuffer in = ByteBuffer.allocate(320 * 2).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < 320; i++) {
+            in.putShort((short) (i * 50));
+        }
+        c.onFrame(in.array(), 16, 16000, 1, 320);
+        c.onFrame(in.array(), 16, 16000, 1, 320);
+        assertThat(out).hasSize(2);
+        ByteBuffer second = ByteBuffer.wrap(out.get(1).pcm16le()).order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(second.getShort(200 * 2)).isEqualTo((short) (200 * 50));
+    }
+
+    @Test
+    void rejectsFramesItCannotRead() {
+        AudioChunker c = new AudioChunker(x -> { }, () -> 0);
+        assertThatThrownBy(() -> c.onFrame(new byte[10], 16, 48000, 1, 480)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> c.onFrame(new byte[960], 8, 48000, 1, 480)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
