@@ -2,6 +2,7 @@ package io.omnistream.jobs;
 
 import io.omnistream.connectors.kafka.validation.MediaValidationConfig;
 import io.omnistream.operators.align.AlignConfig;
+import io.omnistream.operators.perception.PerceptionConfig;
 import java.io.Serializable;
 import java.time.Duration;
 
@@ -21,5 +22,6 @@ public final class PipelineConfig implements Serializable {
     /** "hashmap" (default, lowest latency) or "rocksdb". */
     public String stateBackend = "hashmap";
     public AlignConfig align = new AlignConfig();
+    public PerceptionConfig perception = PerceptionConfig.defaults();
     public MediaValidationConfig validation = MediaValidationConfig.defaults();
 }

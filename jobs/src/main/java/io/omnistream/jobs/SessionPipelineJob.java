@@ -4,6 +4,11 @@ import io.omnistream.connectors.kafka.dlq.DeadLetterSplitter;
 import io.omnistream.connectors.kafka.serde.Decoded;
 import io.omnistream.connectors.kafka.validation.MediaValidationFunction;
 import io.omnistream.operators.align.MediaAligner;
+import io.omnistream.operators.perception.PerceptionPipeline;
+import io.omnistream.operators.turn.AgentActivity;
+import io.omnistream.schemas.AgentResponse;
+import io.omnistream.schemas.OmniEvent;
+import io.omnistream.schemas.SpeechEvent;
 import io.omnistream.schemas.DeadLetter;
 import io.omnistream.schemas.MediaChunk;
 import io.omnistream.schemas.PerceptionFrame;
@@ -23,7 +28,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The per-session pipeline: media and control from Kafka → validation (bad records to the dead-letter topic) →
- * event-time alignment into one {@link PerceptionFrame} per session and tick → the later stages.
+ * event-time alignment into one {@link PerceptionFrame} per session and tick → perception (log-mel, VAD, lips),
+ * early audio-visual fusion and turn-taking ({@link SpeechEvent}s to {@code omni.events}) → the later stages.
  *
  * <p>Sources and sinks come in through the constructor, so tests wire bounded or test sources into the very same
  * graph that {@code omni run} and {@code omni submit} run.
@@ -87,6 +93,32 @@ public final class SessionPipelineJob {
         if (sinks.frames() != null) {
             frames.sinkTo(sinks.frames()).name("frames").uid("sink-frames");
         }
+
+        DataStream<AgentActivity> agentActivity = agentActivity(env, frames);
+        PerceptionPipeline.Result perception = PerceptionPipeline.build(frames, agentActivity, config.perception);
+        DataStream<OmniEvent> events = perception.events
+                .map(e -> new OmniEvent(e.getSessionId(), e), new AvroTypeInfo<>(OmniEvent.class)).name("speech-events");
+        if (sinks.events() != null) {
+            events.sinkTo(sinks.events()).name("omni.events").uid("sink-events");
+        }
+    }
+
+    /**
+     * Whether the agent is speaking to each session, derived from {@code omni.agent} read back as a source (a loop
+     * through Kafka, not a back edge). Without an agent source the stream is empty.
+     */
+    private DataStream<AgentActivity> agentActivity(StreamExecutionEnvironment env, DataStream<PerceptionFrame> frames) {
+        if (sources.agent() == null) {
+            return frames.flatMap((PerceptionFrame f, org.apache.flink.util.Collector<AgentActivity> out) -> { },
+                    TypeInformation.of(AgentActivity.class)).name("no-agent");
+        }
+        SingleOutputStreamOperator<AgentResponse> responses = env
+                .fromSource(sources.agent(), MediaWatermarks.neverHoldsBack(), "omni.agent (read back)")
+                .process(new DeadLetterSplitter<AgentResponse>(), new AvroTypeInfo<>(AgentResponse.class))
+                .name("decode-agent").uid("decode-agent");
+        return responses.keyBy(AgentResponse::getSessionId)
+                .process(new AgentSpeaking(), TypeInformation.of(AgentActivity.class))
+                .name("agent-speaking").uid("agent-speaking");
     }
 
     /** Builds the job in {@code env} and starts it without waiting for it to end. */

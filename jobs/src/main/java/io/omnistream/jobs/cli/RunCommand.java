@@ -1,5 +1,7 @@
 package io.omnistream.jobs.cli;
 
+import io.omnistream.connectors.edge.EdgeConfig;
+import io.omnistream.connectors.edge.EdgeServer;
 import io.omnistream.connectors.kafka.EmbeddedKafkaBroker;
 import io.omnistream.connectors.kafka.KafkaConnectorConfig;
 import io.omnistream.connectors.kafka.OmniTopics;
@@ -51,6 +53,12 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--frames-topic", description = "Also write the aligned frames to this topic (debugging).")
     String framesTopic;
 
+    @Option(names = "--edge-port", defaultValue = "8080", description = "HTTP port of the WebRTC edge, 0 = any free port (default: ${DEFAULT-VALUE}).")
+    int edgePort;
+
+    @Option(names = "--no-edge", description = "Do not start the WebRTC edge (pipeline only).")
+    boolean noEdge;
+
     /** Resources to close at shutdown, last started first closed. */
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -82,7 +90,15 @@ public final class RunCommand implements Callable<Integer> {
                     JobSinks.kafka(bootstrap, kafka, framesTopic), config).executeAsync(env);
             running.push(() -> job.cancel().get());
             out.println("omni: Flink MiniCluster running job " + job.getJobID() + " — web UI http://localhost:" + flinkUiPort + "/");
-            return new Running(bootstrap, job);
+
+            String url = null;
+            if (!noEdge) {
+                EdgeServer edge = EdgeServer.start(EdgeConfig.builder().bootstrapServers(bootstrap).port(edgePort).build());
+                running.push(edge::close);
+                url = edge.url();
+                out.println("omni: WebRTC edge ready — open " + url + " in Chromium or Firefox");
+            }
+            return new Running(bootstrap, job, url);
         } catch (Exception e) {
             System.err.println("omni run failed: " + e);
             stop();
@@ -91,7 +107,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** What {@link #start} started. */
-    public record Running(String kafkaBootstrap, JobClient job) {}
+    public record Running(String kafkaBootstrap, JobClient job, String edgeUrl) {}
 
     private String startKafka(PrintStream out) throws Exception {
         if (kafkaBootstrap != null) {

@@ -25,18 +25,24 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code omni run} in-process: starts the embedded broker, Flink and the job, and media turns into frames. */
+/** {@code omni run} in-process: starts the embedded broker, Flink, the job and the edge; media turns into frames. */
 class RunCommandITCase {
 
     @Test
     void startsBrokerFlinkAndTheJobAndAlignsMediaSentToIt(@TempDir Path dir) throws Exception {
         String[] args = {"run", "--kafka-port", "0", "--flink-ui-port", "0", "--data-dir", dir.toString(),
-                "--frames-topic", "omni.run.frames", "--checkpoint-interval-ms", "0"};
+                "--frames-topic", "omni.run.frames", "--checkpoint-interval-ms", "0", "--edge-port", "0"};
         RunCommand run = (RunCommand) OmniCommand.commandLine(args).parseArgs(args).subcommand().commandSpec().userObject();
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         RunCommand.Running running = run.start(new PrintStream(printed, true));
         try {
-            assertThat(printed.toString()).contains("Kafka broker (KRaft, embedded) at localhost:").contains("Flink MiniCluster running job");
+            assertThat(printed.toString()).contains("Kafka broker (KRaft, embedded) at localhost:")
+                    .contains("Flink MiniCluster running job").contains("open " + running.edgeUrl());
+            java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(running.edgeUrl())).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).containsIgnoringCase("<html");
             String bootstrap = running.kafkaBootstrap();
 
             Properties consumerProps = OmniKafkaProperties.lowLatencyConsumer(bootstrap);
