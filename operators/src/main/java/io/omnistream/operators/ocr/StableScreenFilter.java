@@ -1,0 +1,52 @@
+package io.omnistream.operators.ocr;
+
+import io.omnistream.operators.understand.UnderstandingConfig;
+import io.omnistream.schemas.PerceptionFrame;
+import io.omnistream.schemas.VideoFrame;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Decides when a shared screen is worth reading: after the picture changed and then stayed unchanged
+ * for {@link UnderstandingConfig#ocrStableMicros} of session time (scrolling, typing and animations
+ * are skipped), each picture at most once. Cheap and keyed; the reading itself happens in
+ * {@link ScreenOcrAsyncFunction} so that a slow read never holds back the frames that ASR needs.
+ * The waiting picture is kept in keyed state, so a restore continues where it left off.
+ */
+public class StableScreenFilter extends KeyedProcessFunction<String, PerceptionFrame, ScreenToRead> {
+    private static final long serialVersionUID = 1L;
+
+    private final UnderstandingConfig config;
+    private transient ValueState<VideoFrame> waiting;
+    private transient ValueState<Long> changedAt;
+
+    public StableScreenFilter(UnderstandingConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        waiting = getRuntimeContext().getState(new ValueStateDescriptor<>("ocr-waiting", VideoFrame.class));
+        changedAt = getRuntimeContext().getState(new ValueStateDescriptor<>("ocr-changed-at", Long.class));
+    }
+
+    @Override
+    public void processElement(PerceptionFrame frame, Context ctx, Collector<ScreenToRead> out) throws Exception {
+        VideoFrame screen = frame.getScreen();
+        VideoFrame pending = waiting.value();
+        if (screen != null && (frame.getScreenChanged() || pending != null && pending.getSeq() != screen.getSeq())) {
+            waiting.update(screen);
+            changedAt.update(frame.getTickEndMicros());
+            return;
+        }
+        if (pending == null || frame.getTickEndMicros() - changedAt.value() < config.ocrStableMicros) {
+            return;
+        }
+        waiting.clear();
+        changedAt.clear();
+        out.collect(new ScreenToRead(frame.getSessionId(), pending));
+    }
+}

@@ -1,0 +1,118 @@
+package io.omnistream.operators.understand;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * Every setting of understanding and answering (ASR, OCR, responder, TTS) in one typed place, with
+ * defaults that run the embedded, offline mode on a Debian machine set up by
+ * {@code deploy/local/setup.sh}.
+ */
+public class UnderstandingConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    // ---- ASR (PocketSphinx) ----
+    public String pocketSphinxLibrary = "/usr/lib/x86_64-linux-gnu/libpocketsphinx.so.3";
+    public String sphinxModelDir = "/usr/share/pocketsphinx/model/en-us";
+    /** Decoders loaded per operator instance at start-up (each holds its own LM copy). */
+    public int asrDecodersPerInstance = 2;
+    /** Hard cap; extra decoders are loaded in the background when the spare count drops to zero. */
+    public int asrMaxDecodersPerInstance = 4;
+    /** A partial transcript is emitted at least this often (session clock) while the customer speaks. */
+    public long asrPartialIntervalMicros = 300_000;
+    /** Audio kept before the detected speech start and fed to the decoder with the turn. */
+    public long asrPrerollMicros = 300_000;
+    /** Skip PocketSphinx's second passes (fwdflat, bestpath) so that the final hypothesis is ready at once. */
+    public boolean asrFastFinal = true;
+    /** Audio after the estimated speech end that is still decoded before the turn's text is final. */
+    public long asrEndTailMicros = 120_000;
+    /** Turn audio (last seconds) kept for the remote omni model. */
+    public long turnAudioKeepMicros = 8_000_000;
+    /** An event waiting for its audio is applied anyway once the session's frames have stopped for this long (wall clock). */
+    public long eventWaitForAudioMillis = 1000;
+
+    // ---- OCR (Tesseract) ----
+    /** Null: the first /usr/share/tesseract-ocr/&#42;/tessdata. */
+    public String tessdataDir = null;
+    public String ocrLanguage = "eng";
+    /** The screen must stay unchanged this long (session clock) after a change before it is read. */
+    public long ocrStableMicros = 400_000;
+    /** Screens are scaled so that their height is at least this (Tesseract prefers larger glyphs). */
+    public int ocrMinHeight = 1080;
+    /** Stable pictures queued for the OCR thread per operator instance (async I/O capacity). */
+    public int ocrQueueCapacity = 4;
+    /** A read that takes longer is dropped. */
+    public long ocrTimeoutMillis = 30_000;
+    /** Tesseract page segmentation mode (3: fully automatic, 11: sparse text). */
+    public int ocrPageSegMode = 3;
+
+    // ---- responder ----
+    /** Knowledge base on the classpath (or a file path). */
+    public String knowledgeBase = "kb/customer-service.yaml";
+    public int respondTopK = 3;
+    /** Below this cosine similarity the fallback intent answers. */
+    public double respondMinScore = 0.35;
+    /** Prepare the answer (text and first audio) at the speech drop, commit at end of turn. */
+    public boolean speculative = true;
+    /** Characters per streamed text delta. */
+    public int textDeltaChars = 24;
+    /** Backend name written into embedded responses. */
+    public String embeddedBackendName = "embedded";
+
+    // ---- TTS (espeak-ng) ----
+    public String espeakLibrary = "/usr/lib/x86_64-linux-gnu/libespeak-ng.so.1";
+    /** Null: espeak-ng's compiled-in data path. */
+    public String espeakDataPath = null;
+    public String ttsVoice = "en-us";
+    /** Words per minute. */
+    public int ttsRate = 185;
+    /** Output rate of agent audio: 16000 (pipeline rate) or 48000 (WebRTC/Opus rate). */
+    public int ttsOutputSampleRate = 16000;
+    public int ttsChunkMillis = 20;
+    /** How often queued synthesized chunks are drained into the stream (processing time). */
+    public long ttsDrainIntervalMillis = 5;
+
+    public UnderstandingConfig() {}
+
+    /** The tessdata folder to use, or an exception saying how to install it. */
+    public String resolvedTessdataDir() {
+        if (tessdataDir != null) {
+            return tessdataDir;
+        }
+        Path base = Path.of("/usr/share/tesseract-ocr");
+        if (Files.isDirectory(base)) {
+            try (Stream<Path> s = Files.list(base)) {
+                return s.map(p -> p.resolve("tessdata"))
+                        .filter(p -> Files.isRegularFile(p.resolve(ocrLanguage + ".traineddata")))
+                        .sorted()
+                        .reduce((a, b) -> b)
+                        .map(Path::toString)
+                        .orElseThrow(() -> missingTessdata());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        throw missingTessdata();
+    }
+
+    private IllegalStateException missingTessdata() {
+        return new IllegalStateException("no " + ocrLanguage + ".traineddata under /usr/share/tesseract-ocr/*/tessdata; "
+                + "install tesseract-ocr-" + ocrLanguage + " (deploy/local/setup.sh) or set tessdataDir");
+    }
+
+    public String sphinxHmm() {
+        return sphinxModelDir + "/en-us";
+    }
+
+    public String sphinxLm() {
+        return sphinxModelDir + "/en-us.lm.bin";
+    }
+
+    public String sphinxDict() {
+        return sphinxModelDir + "/cmudict-en-us.dict";
+    }
+}

@@ -1,0 +1,224 @@
+package io.omnistream.operators.asr;
+
+import static io.omnistream.operators.understand.testutils.Frames.event;
+import static io.omnistream.operators.understand.testutils.Frames.tickEnd;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.omnistream.operators.understand.UnderstandingConfig;
+import io.omnistream.operators.understand.testutils.Frames;
+import io.omnistream.operators.understand.testutils.Recordings;
+import io.omnistream.schemas.PerceptionFrame;
+import io.omnistream.schemas.SpeechEvent;
+import io.omnistream.schemas.SpeechEventType;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class StreamingAsrFunctionTest {
+    private static final String S = "session-1";
+    private static Recordings.Utterance speech;
+    private KeyedTwoInputStreamOperatorTestHarness<String, PerceptionFrame, SpeechEvent, TurnUpdate> harness;
+
+    @BeforeAll
+    static void recording() throws Exception {
+        speech = Recordings.librivox().get(0); // 7.1 s "and mister john dashwood had then leisure ..."
+    }
+
+    @BeforeEach
+    void open() throws Exception {
+        UnderstandingConfig c = new UnderstandingConfig();
+        c.asrDecodersPerInstance = 1;
+        c.asrMaxDecodersPerInstance = 1;
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new StreamingAsrFunction(c)),
+                PerceptionFrame::getSessionId, SpeechEvent::getSessionId, Types.STRING);
+        harness.open();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    private List<TurnUpdate> updates() {
+        return harness.getOutput().stream()
+                .filter(o -> o instanceof StreamRecord)
+                .map(o -> (TurnUpdate) ((StreamRecord<?>) o).getValue())
+                .collect(Collectors.toList());
+    }
+
+    private static long speechStart() {
+        return 500_000;
+    }
+
+    private static long speechEnd() {
+        return 500_000 + speech.samples.length * 1_000_000L / 16_000;
+    }
+
+    @Test
+    void publishesPartialsWhileSpeakingAndTheFinalTranscriptAtEndOfTurn() throws Exception {
+        List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 800, null, 0);
+        long start = speechStart();
+        long end = speechEnd();
+        boolean started = false;
+        boolean ended = false;
+        for (PerceptionFrame f : frames) {
+            harness.processElement1(new StreamRecord<>(f));
+            if (!started && f.getTickEndMicros() >= tickEnd(start) + 80_000) {
+                harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.SPEECH_START, 1, f.getTickEndMicros(), start)));
+                started = true;
+            }
+            if (!ended && f.getTickEndMicros() >= tickEnd(end) + 200_000) {
+                harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.SPEECH_END, 1, f.getTickEndMicros(), end)));
+                ended = true;
+            }
+        }
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.END_OF_TURN, 1, frames.get(frames.size() - 1).getTickEndMicros(), end)));
+
+        List<TurnUpdate> out = updates();
+        List<TurnUpdate> partials = out.stream().filter(u -> u.kind == TurnUpdate.Kind.PARTIAL).collect(Collectors.toList());
+        assertThat(partials).hasSizeGreaterThanOrEqualTo((int) ((end - start) / 300_000) - 2); // the first one may still be empty
+        for (int i = 1; i < partials.size(); i++) {
+            long gap = partials.get(i).transcript.getEndMicros() - partials.get(i - 1).transcript.getEndMicros();
+            assertThat(gap).as("audio between partials").isLessThanOrEqualTo(300_000 + Frames.TICK_MICROS);
+        }
+        assertThat(partials.get(partials.size() - 1).text()).contains("dashwood");
+
+        TurnUpdate pause = out.stream().filter(u -> u.kind == TurnUpdate.Kind.SPEECH_PAUSE).findFirst().orElseThrow();
+        TurnUpdate fin = out.get(out.size() - 1);
+        assertThat(fin.kind).isEqualTo(TurnUpdate.Kind.END_OF_TURN);
+        assertThat(fin.transcript.getIsFinal()).isTrue();
+        assertThat(fin.text()).isEqualTo(pause.text());
+        double wer = (double) Recordings.wordErrors(speech.transcript, fin.text()) / Recordings.words(speech.transcript);
+        assertThat(wer).as(fin.text()).isLessThan(0.5);
+        assertThat(fin.turnAudio.length / 2).as("turn audio samples").isGreaterThanOrEqualTo(speech.samples.length);
+    }
+
+    @Test
+    void eventsThatArriveBeforeTheirAudioWaitForIt() throws Exception {
+        List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 600, null, 0);
+        long end = speechEnd();
+        long last = frames.get(frames.size() - 1).getTickEndMicros();
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.SPEECH_START, 7, tickEnd(speechStart()), speechStart())));
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.SPEECH_END, 7, tickEnd(end) + 200_000, end)));
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.END_OF_TURN, 7, last, end)));
+        assertThat(updates()).isEmpty();
+        for (PerceptionFrame f : frames) {
+            harness.processElement1(new StreamRecord<>(f));
+        }
+        TurnUpdate fin = updates().get(updates().size() - 1);
+        assertThat(fin.kind).isEqualTo(TurnUpdate.Kind.END_OF_TURN);
+        assertThat(fin.turnId).isEqualTo(7);
+        assertThat(fin.text()).contains("dashwood");
+    }
+
+    /** Feeds frames, and each event right after the frame that reaches its session time (as turn-taking would). */
+    private void feed(List<PerceptionFrame> frames, List<SpeechEvent> events) throws Exception {
+        int e = 0;
+        for (PerceptionFrame f : frames) {
+            harness.processElement1(new StreamRecord<>(f));
+            while (e < events.size() && events.get(e).getSessionTimeMicros() <= f.getTickEndMicros()) {
+                harness.processElement2(new StreamRecord<>(events.get(e++)));
+            }
+        }
+        while (e < events.size()) {
+            harness.processElement2(new StreamRecord<>(events.get(e++)));
+        }
+    }
+
+    @Test
+    void speechResumingWithinTheTurnDiscardsTheDropAndKeepsBothSegments() throws Exception {
+        List<PerceptionFrame> first = Frames.session(S, speech.samples, 500, 500, null, 0);
+        long end = speechEnd();
+        long offset = first.get(first.size() - 1).getTickEndMicros();
+        // the customer goes on talking after a short pause: another recording, on later ticks
+        List<PerceptionFrame> second = Frames.session(S, Recordings.librivox().get(1).samples, 200, 500, null, 0);
+        for (PerceptionFrame f : second) {
+            f.setTickIndex(f.getTickIndex() + first.size());
+            f.setTickStartMicros(f.getTickStartMicros() + offset);
+            f.setTickEndMicros(f.getTickEndMicros() + offset);
+        }
+        List<PerceptionFrame> all = new java.util.ArrayList<>(first);
+        all.addAll(second);
+        long last = second.get(second.size() - 1).getTickEndMicros();
+        feed(all, List.of(
+                event(S, SpeechEventType.SPEECH_START, 3, tickEnd(speechStart()) + 80_000, speechStart()),
+                event(S, SpeechEventType.SPEECH_END, 3, tickEnd(end) + 200_000, end),
+                event(S, SpeechEventType.SPEECH_START, 3, offset + 280_000, offset + 200_000),
+                event(S, SpeechEventType.END_OF_TURN, 3, last, last - 400_000)));
+
+        List<TurnUpdate> out = updates();
+        assertThat(out.stream().map(u -> u.kind)).contains(TurnUpdate.Kind.SPEECH_PAUSE, TurnUpdate.Kind.RESUMED);
+        TurnUpdate fin = out.get(out.size() - 1);
+        assertThat(fin.kind).isEqualTo(TurnUpdate.Kind.END_OF_TURN);
+        assertThat(fin.text()).contains("dashwood").contains("young man");
+    }
+
+    @Test
+    void theEndOfTurnNeedsOnlyTheAudioUpToTheSpeechEndNotTheSilenceAfterIt() throws Exception {
+        List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 1000, null, 0);
+        long end = speechEnd();
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.SPEECH_START, 2, tickEnd(speechStart()), speechStart())));
+        for (PerceptionFrame f : frames) {
+            if (f.getTickEndMicros() > end + 200_000) {
+                break; // the frames of the silence that the decision waited for are still on their way
+            }
+            harness.processElement1(new StreamRecord<>(f));
+        }
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.END_OF_TURN, 2, end + 800_000, end)));
+        TurnUpdate fin = updates().get(updates().size() - 1);
+        assertThat(fin.kind).isEqualTo(TurnUpdate.Kind.END_OF_TURN);
+        assertThat(fin.text()).contains("dashwood");
+    }
+
+    @Test
+    void anEventWaitsForLateAudioWhileFramesKeepComingAndNotAfterTheyStop() throws Exception {
+        List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 500, null, 0);
+        long end = speechEnd();
+        long now = 0;
+        harness.setProcessingTime(now);
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.SPEECH_START, 5, tickEnd(speechStart()), speechStart())));
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.END_OF_TURN, 5, end + 400_000, end)));
+        int half = frames.size() / 2;
+        for (int i = 0; i < half; i++) {
+            now += 40; // late frames, 40 ms apart: the event keeps waiting
+            harness.setProcessingTime(now);
+            harness.processElement1(new StreamRecord<>(frames.get(i)));
+        }
+        assertThat(updates()).noneMatch(u -> u.kind == TurnUpdate.Kind.END_OF_TURN);
+        for (int i = 0; i < 30; i++) {
+            now += 100; // the frames stop: after the wait the event is applied with what has arrived
+            harness.setProcessingTime(now);
+        }
+        TurnUpdate fin = updates().get(updates().size() - 1);
+        assertThat(fin.kind).isEqualTo(TurnUpdate.Kind.END_OF_TURN);
+        assertThat(fin.turnAudio.length / 2).isLessThan(speech.samples.length);
+    }
+
+    @Test
+    void malformedAudioIsSkippedAndTheSessionGoesOn() throws Exception {
+        List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 500, null, 0);
+        frames.get(5).setAudio(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.SPEECH_START, 1, tickEnd(speechStart()), speechStart())));
+        for (PerceptionFrame f : frames) {
+            harness.processElement1(new StreamRecord<>(f));
+        }
+        long last = frames.get(frames.size() - 1).getTickEndMicros();
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.END_OF_TURN, 1, last, speechEnd())));
+        assertThat(updates().get(updates().size() - 1).text()).contains("dashwood");
+    }
+
+    @Test
+    void bargeInIsPassedOnForTheSession() throws Exception {
+        harness.processElement1(new StreamRecord<>(Frames.session(S, new short[640], 0, 0, null, 0).get(0)));
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.BARGE_IN, 4, 40_000, 20_000)));
+        assertThat(updates()).extracting(u -> u.kind).containsExactly(TurnUpdate.Kind.BARGE_IN);
+    }
+}
