@@ -2,7 +2,9 @@ package io.omnistream.jobs;
 
 import io.omnistream.connectors.kafka.validation.MediaValidationConfig;
 import io.omnistream.operators.align.AlignConfig;
+import io.omnistream.connectors.model.OmniModelConfig;
 import io.omnistream.operators.perception.PerceptionConfig;
+import io.omnistream.operators.understand.UnderstandingConfig;
 import java.io.Serializable;
 import java.time.Duration;
 
@@ -23,5 +25,8 @@ public final class PipelineConfig implements Serializable {
     public String stateBackend = "hashmap";
     public AlignConfig align = new AlignConfig();
     public PerceptionConfig perception = PerceptionConfig.defaults();
+    public UnderstandingConfig understanding = new UnderstandingConfig();
+    /** The remote omni model (OpenAI-compatible streaming chat API); null = embedded responder only. */
+    public OmniModelConfig remoteModel = null;
     public MediaValidationConfig validation = MediaValidationConfig.defaults();
 }

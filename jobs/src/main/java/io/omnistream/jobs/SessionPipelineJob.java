@@ -6,6 +6,8 @@ import io.omnistream.connectors.kafka.validation.MediaValidationFunction;
 import io.omnistream.operators.align.MediaAligner;
 import io.omnistream.operators.perception.PerceptionPipeline;
 import io.omnistream.operators.turn.AgentActivity;
+import io.omnistream.operators.understand.UnderstandingPipeline;
+import io.omnistream.operators.understand.UnderstandingStreams;
 import io.omnistream.schemas.AgentResponse;
 import io.omnistream.schemas.OmniEvent;
 import io.omnistream.schemas.SpeechEvent;
@@ -29,7 +31,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The per-session pipeline: media and control from Kafka → validation (bad records to the dead-letter topic) →
  * event-time alignment into one {@link PerceptionFrame} per session and tick → perception (log-mel, VAD, lips),
- * early audio-visual fusion and turn-taking ({@link SpeechEvent}s to {@code omni.events}) → the later stages.
+ * early audio-visual fusion and turn-taking ({@link SpeechEvent}s) → streaming ASR, screen OCR, the responder and
+ * speech synthesis. Speech events, captions and screen text go to {@code omni.events}, the answer (text and audio)
+ * to {@code omni.agent}, final transcripts, screen text and answers to {@code omni.analytics}.
  *
  * <p>Sources and sinks come in through the constructor, so tests wire bounded or test sources into the very same
  * graph that {@code omni run} and {@code omni submit} run.
@@ -96,10 +100,22 @@ public final class SessionPipelineJob {
 
         DataStream<AgentActivity> agentActivity = agentActivity(env, frames);
         PerceptionPipeline.Result perception = PerceptionPipeline.build(frames, agentActivity, config.perception);
+        UnderstandingStreams understood = UnderstandingPipeline.build(frames, perception.events, config.understanding,
+                config.remoteModel == null ? null : new RemoteOmniModelStage(config.remoteModel));
+
+        var eventType = new AvroTypeInfo<>(OmniEvent.class);
         DataStream<OmniEvent> events = perception.events
-                .map(e -> new OmniEvent(e.getSessionId(), e), new AvroTypeInfo<>(OmniEvent.class)).name("speech-events");
+                .map(e -> new OmniEvent(e.getSessionId(), e), eventType).name("speech-events")
+                .union(understood.transcripts.map(t -> new OmniEvent(t.getSessionId(), t), eventType).name("caption-events"),
+                        understood.screenText.map(t -> new OmniEvent(t.getSessionId(), t), eventType).name("screen-events"));
         if (sinks.events() != null) {
             events.sinkTo(sinks.events()).name("omni.events").uid("sink-events");
+        }
+        if (sinks.agent() != null) {
+            understood.responses.sinkTo(sinks.agent()).name("omni.agent").uid("sink-agent");
+        }
+        if (sinks.analytics() != null) {
+            understood.analytics.sinkTo(sinks.analytics()).name("omni.analytics").uid("sink-analytics");
         }
     }
 

@@ -25,6 +25,12 @@ public class PipelineOptions {
     @Option(names = "--state-backend", defaultValue = "hashmap", description = "hashmap or rocksdb (default: ${DEFAULT-VALUE}).")
     String stateBackend;
 
+    @Option(names = "--remote-model-url", description = "Base URL of an OpenAI-compatible omni model (e.g. vLLM serving Qwen3-Omni: http://host:8000/v1); default: embedded responder only.")
+    String remoteModelUrl;
+
+    @Option(names = "--remote-model", defaultValue = "Qwen/Qwen3-Omni-30B-A3B-Instruct", description = "Model name for the remote backend (default: ${DEFAULT-VALUE}).")
+    String remoteModelName;
+
     PipelineConfig toConfig() {
         PipelineConfig config = new PipelineConfig();
         config.parallelism = parallelism;
@@ -33,6 +39,11 @@ public class PipelineOptions {
         config.checkpointInterval = Duration.ofMillis(checkpointMillis);
         config.stateBackend = stateBackend;
         config.align.validate();
+        if (remoteModelUrl != null) {
+            config.remoteModel = new io.omnistream.connectors.model.OmniModelConfig();
+            config.remoteModel.baseUrl = remoteModelUrl;
+            config.remoteModel.model = remoteModelName;
+        }
         return config;
     }
 }

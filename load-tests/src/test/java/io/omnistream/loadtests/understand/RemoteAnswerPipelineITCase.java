@@ -1,5 +1,7 @@
 package io.omnistream.loadtests.understand;
 
+import io.omnistream.jobs.RemoteOmniModelStage;
+
 import static io.omnistream.operators.understand.testutils.Frames.event;
 import static io.omnistream.operators.understand.testutils.Frames.tickEnd;
 import static org.assertj.core.api.Assertions.assertThat;

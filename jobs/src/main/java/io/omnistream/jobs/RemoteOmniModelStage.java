@@ -1,4 +1,4 @@
-package io.omnistream.loadtests.understand;
+package io.omnistream.jobs;
 
 import io.omnistream.connectors.model.OmniModelClient;
 import io.omnistream.connectors.model.OmniModelConfig;
@@ -20,8 +20,8 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * updates go through Flink async I/O to {@link OmniModelClient}; every update comes back as one
  * REMOTE_ANSWER update (with an error when the model failed, so the embedded responder answers).
  *
- * <p>It needs both operators and connectors, so it belongs in jobs; it lives here until the lead
- * moves it (usage: {@code UnderstandingPipeline.build(frames, speech, cfg, new RemoteOmniModelStage(modelCfg))}).
+ * <p>It needs both operators and connectors, so it lives in jobs (usage:
+ * {@code UnderstandingPipeline.build(frames, speech, cfg, new RemoteOmniModelStage(modelCfg))}).
  */
 public class RemoteOmniModelStage implements RemoteAnswerStage {
     private static final long serialVersionUID = 1L;
