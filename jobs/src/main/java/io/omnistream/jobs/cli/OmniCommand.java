@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "omni", mixinStandardHelpOptions = true, version = "omnistream 0.1.0",
         description = "Omnistream: real-time multimodal customer-service pipeline (WebRTC edge, Kafka, Flink).",
-        subcommands = {RunCommand.class, SubmitCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, SubmitCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
 public final class OmniCommand implements Runnable {
 
     @Override
