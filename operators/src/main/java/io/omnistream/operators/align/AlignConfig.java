@@ -23,6 +23,14 @@ public final class AlignConfig implements Serializable {
      * then exactly reproducible (replays, tests) but wait for the slowest stream.
      */
     public boolean emitWhenAudioComplete = true;
+    /**
+     * On the fast path, how far the job-wide watermark must be past a tick's end before it flushes the tick of a
+     * session whose own audio has not completed it. The watermark runs with the fastest sessions, so flushing at
+     * the tick end would cut a session whose chunks merely lag the others by more than the out-of-orderness
+     * bound (network jitter, a busy partition) into holes and late chunks; only a session that stalled for this
+     * long gets holes.
+     */
+    public Duration stalledSessionFlush = Duration.ofMillis(500);
     /** Bounded out-of-orderness of the media sources' watermarks, and of a session's own audio on the fast path. */
     public Duration outOfOrderness = Duration.ofMillis(40);
     /** A source partition without data for this long stops holding back the watermark. */
@@ -67,6 +75,9 @@ public final class AlignConfig implements Serializable {
         }
         if (outOfOrderness.isNegative() || idleness.isNegative() || abandonAfter.isNegative() || abandonAfter.isZero()) {
             throw new IllegalArgumentException("durations must be positive");
+        }
+        if (stalledSessionFlush.isNegative()) {
+            throw new IllegalArgumentException("stalledSessionFlush must not be negative");
         }
         if (maxGapFrames < 1 || offsetMinSamples < 1) {
             throw new IllegalArgumentException("maxGapFrames and offsetMinSamples must be >= 1");

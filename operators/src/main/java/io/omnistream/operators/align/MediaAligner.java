@@ -44,6 +44,8 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
     private final AlignConfig config;
     private final long tickMicros;
     private final int samplesPerTick;
+    /** How far past a tick's end its event-time timer fires (0 in pure event time). */
+    private final long watermarkDelayMicros;
 
     private transient ValueState<AlignState> sessionState;
     private transient Counter framesEmitted;
@@ -58,6 +60,7 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
         this.config = config.validate();
         this.tickMicros = config.tickMicros();
         this.samplesPerTick = config.samplesPerTick();
+        this.watermarkDelayMicros = config.emitWhenAudioComplete ? config.stalledSessionFlush.toNanos() / 1000 : 0;
     }
 
     @Override
@@ -260,7 +263,7 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
             return;
         }
         // The newest tick whose timer time is <= timestamp.
-        long lastTick = Math.floorDiv((timestamp + 1) * 1000 - state.originMicros, tickMicros) - 1;
+        long lastTick = Math.floorDiv((timestamp + 1) * 1000 - watermarkDelayMicros - state.originMicros, tickMicros) - 1;
         if (lastTick < state.nextTick) {
             return;
         }
@@ -396,7 +399,7 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
     }
 
     private void registerTickTimer(AlignState state, long tick, Context ctx) {
-        long endMicros = tickStart(state, tick) + tickMicros;
+        long endMicros = tickStart(state, tick) + tickMicros + watermarkDelayMicros;
         ctx.timerService().registerEventTimeTimer(Math.floorDiv(endMicros - 1, 1000));
     }
 

@@ -92,7 +92,9 @@ public final class ScreenReader implements AutoCloseable {
 
     @Override
     public void close() {
-        api.End();
-        api.close();
+        if (api != null) { // open may have failed before the engine existed
+            api.End();
+            api.close();
+        }
     }
 }

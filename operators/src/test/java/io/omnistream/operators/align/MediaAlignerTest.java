@@ -359,13 +359,25 @@ class MediaAlignerTest {
     }
 
     @Test
-    void fastPathLeavesSilentSessionsToTheWatermark() throws Exception {
+    void fastPathLeavesAStalledSessionToTheWatermarkAfterTheStallTimeout() throws Exception {
         useFastPath();
         send(audio(S, 0, O, 0, O + 20_000)); // the audio stops after one chunk
+        watermark(tickDone(0) + 499); // other sessions are half a second ahead: this one may only lag
         assertThat(frames()).isEmpty();
-        watermark(tickDone(0));
+        watermark(tickDone(0) + 500);
         assertThat(frames()).hasSize(1);
         assertThat(frames().get(0).getAudioGapSamples()).isEqualTo(320);
+    }
+
+    @Test
+    void fastPathDoesNotCutALaggingSessionIntoHoles() throws Exception {
+        useFastPath();
+        send(audio(S, 0, O, 0, O + 20_000));
+        watermark(tickDone(0) + 200); // the job-wide watermark is 200 ms ahead of this session
+        send(audio(S, 0, O, 1, O + 240_000)); // its next chunk arrives late, but not stalled
+        assertThat(frames()).hasSize(1);
+        assertThat(frames().get(0).getAudioGapSamples()).isZero();
+        assertThat(harness.getSideOutput(MediaAligner.LATE_MEDIA)).isNullOrEmpty();
     }
 
     @Test
