@@ -47,7 +47,9 @@ public class ScreenOcrAsyncFunction extends RichAsyncFunction<ScreenToRead, Scre
     @Override
     public void close() throws Exception {
         if (ocrThread != null) {
-            ocrThread.submit(() -> reader.close()).get();
+            if (reader != null) { // open may have failed before the reader existed
+                ocrThread.submit(() -> reader.close()).get();
+            }
             ocrThread.shutdown();
         }
     }

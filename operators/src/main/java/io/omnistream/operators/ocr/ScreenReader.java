@@ -92,9 +92,7 @@ public final class ScreenReader implements AutoCloseable {
 
     @Override
     public void close() {
-        if (api != null) { // open may have failed before the engine existed
-            api.End();
-            api.close();
-        }
+        api.End();
+        api.close();
     }
 }
