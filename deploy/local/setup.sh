@@ -11,10 +11,10 @@ models=${OMNI_MODELS_DIR:-$root/.models}
 mkdir -p "$models"
 
 # ---- Debian packages -------------------------------------------------------
-# libpulse0: webrtc-java's native library; chromium: browser tests;
+# libpulse0: webrtc-java's native library; chromium, firefox-esr: browser tests;
 # pocketsphinx*: ASR and real speech recordings; tesseract-ocr-eng: OCR data;
 # espeak-ng: speech synthesis; sox: audio conversion for the evaluation set.
-PACKAGES=(libpulse0 chromium pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata
+PACKAGES=(libpulse0 chromium firefox-esr pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata
           tesseract-ocr-eng libtesseract5 espeak-ng libespeak-ng1 sox fonts-dejavu-core)
 if [ -z "${OMNI_SKIP_APT:-}" ]; then
   missing=()
