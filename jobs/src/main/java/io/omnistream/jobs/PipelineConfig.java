@@ -23,6 +23,8 @@ public final class PipelineConfig implements Serializable {
     public Duration checkpointInterval = Duration.ofSeconds(10);
     /** "hashmap" (default, lowest latency) or "rocksdb". */
     public String stateBackend = "hashmap";
+    /** Only validation and alignment (benchmarks of those stages, replay of frames); false runs every stage. */
+    public boolean alignOnly = false;
     public AlignConfig align = new AlignConfig();
     public PerceptionConfig perception = PerceptionConfig.defaults();
     public UnderstandingConfig understanding = new UnderstandingConfig();

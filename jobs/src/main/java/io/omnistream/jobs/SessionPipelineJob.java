@@ -97,6 +97,9 @@ public final class SessionPipelineJob {
         if (sinks.frames() != null) {
             frames.sinkTo(sinks.frames()).name("frames").uid("sink-frames");
         }
+        if (config.alignOnly) {
+            return;
+        }
 
         DataStream<AgentActivity> agentActivity = agentActivity(env, frames);
         PerceptionPipeline.Result perception = PerceptionPipeline.build(frames, agentActivity, config.perception);
