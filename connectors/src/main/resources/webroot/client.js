@@ -7,6 +7,8 @@
   const omni = window.omni = {
     state: 'idle', sessionId: null, events: [], answers: [], captions: [], errors: [],
     agentLevel: 0, maxAgentLevel: 0, agentAudioFrames: 0, pc: null,
+    // whole-loop latency measured on this page's clock (performance.now() ms); see the "loop" block below
+    turns: [], bargeIns: [], truth: null, calibration: null, micActivity: [], utterances: [], beepLog: [],
   };
   let ws = null, pc = null, dc = null, localStream = null, screenTrack = null;
   const senders = {};
@@ -57,8 +59,12 @@
 
   async function startPeer(iceServers, options) {
     const wantVideo = options.video !== false;
-    localStream = await navigator.mediaDevices.getUserMedia({ audio: true, video: wantVideo ? { width: 640, height: 480 } : false });
+    // a harness playing a known capture file (omni.truth) turns the voice processing off so its timeline holds
+    const audio = omni.truth ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false } : true;
+    localStream = await navigator.mediaDevices.getUserMedia({ audio, video: wantVideo ? { width: 640, height: 480 } : false });
     $('preview').srcObject = localStream;
+    omni.captureStartedAt = performance.now(); // a fake capture file starts about here
+    watchMic(localStream);
     pc = omni.pc = new RTCPeerConnection({ iceServers: iceServers.map((u) => ({ urls: u })) });
     dc = pc.createDataChannel('omni', { ordered: true });
     dc.onmessage = (ev) => onEvent(JSON.parse(ev.data));
@@ -99,6 +105,7 @@
     src.connect(analyser);
     const buf = new Float32Array(analyser.fftSize);
     setInterval(() => {
+      const now = performance.now();
       analyser.getFloatTimeDomainData(buf);
       let sum = 0;
       for (let i = 0; i < buf.length; i++) sum += buf[i] * buf[i];
@@ -107,7 +114,191 @@
       if (rms > 0.01) omni.agentAudioFrames++;
       omni.maxAgentLevel = Math.max(omni.maxAgentLevel, rms);
       $('agentLevel').value = Math.min(1, rms * 4);
-    }, 20);
+      loop.agentTick(buf, audioCtx.sampleRate, now);
+    }, 10);
+  }
+
+  // ---- Whole-loop latency on the page's own clock ------------------------------------------------------------
+  // Agent audio: first / last non-silent sample seen by the analyser on the remote track (the analyser window is
+  // the newest fftSize samples, so a sample's time is now - (samples after it) / rate). Customer speech: an
+  // energy detector on the local microphone track, or, when a harness sets omni.truth, the known utterance
+  // boundaries of the fake capture file. Each utterance k is anchored on its own short beep (truth.beepsSec[k],
+  // played in silence before it), so a fake device that plays late or slow under load cannot shift the truth.
+  const loop = (() => {
+    const AGENT_SAMPLE = 0.02;     // |sample| above this is agent audio (TTS is far louder, silence is ~0)
+    const AGENT_GAP_MS = 400;      // agent audio silent this long = the agent stopped (longer than TTS pauses)
+    const MIC_RMS = 0.02;          // microphone RMS above this = the customer is speaking (live mode)
+    const MIC_HANGOVER_MS = 150;
+    const BEEP_SAMPLE = 0.3;       // calibration beep peak in the fake capture file
+    let agentOn = false, agentLastAt = -1e9, agentOnsetAt = 0, answered = false;
+    let micOn = false, micLastAt = -1e9, micStartAt = 0, lastSpeechEndAt = null, lastSpeechStartAt = null;
+    let barge = null, beepCandidate = null, lastLoudAt = -1e9;
+    const traces = {};
+
+    function firstAbove(buf, thr) { for (let i = 0; i < buf.length; i++) if (Math.abs(buf[i]) > thr) return i; return -1; }
+    function lastAbove(buf, thr) { for (let i = buf.length - 1; i >= 0; i--) if (Math.abs(buf[i]) > thr) return i; return -1; }
+    function sampleTime(now, idx, len, rate) { return now - (len - idx) * 1000 / rate; }
+
+    // utterance k on the page clock, once its beep has been heard
+    function truthEndBefore(t) {
+      let best = null;
+      omni.utterances.forEach((u) => { if (u && u.endAt <= t && (best === null || u.endAt > best)) best = u.endAt; });
+      return best;
+    }
+    function onBeep(at) {
+      const tr = omni.truth, us = omni.utterances;
+      let k = 0;
+      const prev = [...us].reverse().find((u) => u);
+      if (!prev) { // the first beep heard: the one nearest to its place in the file since the capture started
+        let best = Infinity;
+        tr.beepsSec.forEach((b, c) => { const d = Math.abs(at - omni.captureStartedAt - b * 1000); if (d < best) { best = d; k = c; } });
+      }
+      if (prev) { // the file's beep spacing must hold (10 % + 250 ms); a beep heard late skips the missed ones
+        const got = at - prev.beepAt;
+        k = -1;
+        for (let c = prev.k + 1; c < tr.beepsSec.length; c++) {
+          const want = (tr.beepsSec[c] - tr.beepsSec[prev.k]) * 1000;
+          if (Math.abs(got - want) <= 0.1 * want + 250) { k = c; break; }
+        }
+        if (k < 0) { omni.beepLog.push(['spacing', at, got]); return; }
+      }
+      if (k >= tr.beepsSec.length) return;
+      while (us.length < k) us.push(null);
+      us.push({ k, beepAt: at, startAt: at + (tr.startsSec[k] - tr.beepsSec[k]) * 1000,
+        endAt: at + (tr.endsSec[k] - tr.beepsSec[k]) * 1000 });
+      if (!omni.calibration) omni.calibration = { beepAt: at, fileStartAt: at - tr.beepsSec[k] * 1000 };
+    }
+
+    function agentTick(buf, rate, now) {
+      const first = firstAbove(buf, AGENT_SAMPLE);
+      if (first >= 0) {
+        const lastAt = sampleTime(now, lastAbove(buf, AGENT_SAMPLE), buf.length, rate);
+        if (!agentOn && lastAt - agentLastAt > AGENT_GAP_MS) {
+          agentOn = true; answered = false;
+          // the first loud sample after the gap: search the window for the first sample after agentLastAt
+          let idx = first;
+          while (idx < buf.length && (Math.abs(buf[idx]) <= AGENT_SAMPLE || sampleTime(now, idx, buf.length, rate) <= agentLastAt)) idx++;
+          agentOnsetAt = sampleTime(now, Math.min(idx, buf.length - 1), buf.length, rate);
+          onAgentOnset(agentOnsetAt);
+        }
+        agentOn = true;
+        agentLastAt = Math.max(agentLastAt, lastAt);
+      } else if (agentOn && now - agentLastAt > AGENT_GAP_MS) {
+        agentOn = false;
+        if (barge && barge.silentAt === undefined) finishBarge(agentLastAt);
+      }
+    }
+
+    function micTick(buf, rate, now) {
+      if (omni.truth) {
+        // a beep: the first sample above BEEP_SAMPLE after 300 ms without one, and none again 120..800 ms later
+        // (speech has more loud samples soon after); the file's beep spacing then sorts out the rest
+        const i = firstAbove(buf, BEEP_SAMPLE), j = lastAbove(buf, BEEP_SAMPLE);
+        if (beepCandidate === null) {
+          if (i >= 0) {
+            const at = sampleTime(now, i, buf.length, rate);
+            if (at - lastLoudAt > 300) beepCandidate = at;
+          }
+        } else if (j >= 0 && sampleTime(now, j, buf.length, rate) > beepCandidate + 120) {
+          omni.beepLog.push(['loud-after', beepCandidate, sampleTime(now, j, buf.length, rate)]); beepCandidate = null;
+        } else if (now > beepCandidate + 800) { onBeep(beepCandidate); beepCandidate = null; }
+        if (j >= 0) lastLoudAt = sampleTime(now, j, buf.length, rate);
+      }
+      let sum = 0;
+      for (let i = 0; i < buf.length; i++) sum += buf[i] * buf[i];
+      const rms = Math.sqrt(sum / buf.length);
+      if (rms > MIC_RMS) {
+        if (!micOn) {
+          micOn = true; micStartAt = sampleTime(now, firstAbove(buf, MIC_RMS), buf.length, rate);
+          onCustomerStart(micStartAt, 'mic');
+        }
+        micLastAt = sampleTime(now, Math.max(0, lastAbove(buf, MIC_RMS)), buf.length, rate);
+      } else if (micOn && now - micLastAt > MIC_HANGOVER_MS) {
+        micOn = false; lastSpeechEndAt = micLastAt;
+        omni.micActivity.push({ startAt: micStartAt, endAt: micLastAt });
+        if (omni.micActivity.length > 200) omni.micActivity.shift();
+      }
+      // known starts of the capture file (harness): barge-in is timed from the true speech start
+      omni.utterances.forEach((u) => {
+        if (u && u.startAt <= now && (lastSpeechStartAt === null || u.startAt > lastSpeechStartAt)) {
+          lastSpeechStartAt = u.startAt; onCustomerStart(u.startAt, 'truth');
+        }
+      });
+    }
+
+    function onCustomerStart(at, source) {
+      if ((source === 'truth') !== !!omni.truth) return;  // one source of truth per page
+      if (agentOn && at - agentLastAt < 60 && !barge) barge = { startAt: at, source, turnId: lastAnswer.turnId };
+    }
+    function finishBarge(silentAt) {
+      if (silentAt < barge.startAt) { barge = null; return; } // the agent had stopped on its own
+      barge.silentAt = silentAt;
+      barge.ms = silentAt - barge.startAt;
+      omni.bargeIns.push(barge);
+      barge = null;
+      render();
+    }
+
+    function onAgentOnset(at) {
+      const end = omni.truth ? truthEndBefore(at) : (micOn ? null : lastSpeechEndAt);
+      const prev = omni.turns[omni.turns.length - 1];
+      if (prev && lastAnswer.responseId !== null && prev.responseId === lastAnswer.responseId) return; // a pause inside one answer
+      if (end === null || (prev && prev.endOfSpeechAt !== null && end <= prev.endOfSpeechAt)) return;
+      const turn = { firstAudioAt: at, endOfSpeechAt: end, ms: at - end, source: omni.truth ? 'truth' : 'mic',
+        turnId: lastAnswer.turnId, responseId: lastAnswer.responseId, stages: traces[lastAnswer.turnId] || null };
+      omni.turns.push(turn);
+      render();
+    }
+    const lastAnswer = { turnId: null, responseId: null };
+    function onAnswer(e) { if (e.hasAudio && !e.cancelled) { lastAnswer.turnId = e.turnId; lastAnswer.responseId = e.responseId; } }
+    function onTrace(e) {
+      traces[e.turnId] = e.stages;
+      for (let i = omni.turns.length - 1; i >= 0; i--) {
+        const t = omni.turns[i];
+        if (t.turnId === e.turnId || (t.turnId === null && i === omni.turns.length - 1)) { t.turnId = e.turnId; t.stages = e.stages; break; }
+      }
+    }
+
+    function pct(a, p) { if (!a.length) return null; const s = a.slice().sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; }
+    function render() {
+      const ms = omni.turns.map((t) => t.ms).filter((v) => v !== null);
+      const el = $('loopLatency');
+      if (el && ms.length) {
+        const last = ms[ms.length - 1];
+        el.textContent = 'last ' + last.toFixed(0) + ' ms · p50 ' + pct(ms, 0.5).toFixed(0) + ' ms · p95 '
+          + pct(ms, 0.95).toFixed(0) + ' ms · ' + ms.length + ' turns'
+          + (omni.bargeIns.length ? ' · barge-in stop ' + omni.bargeIns[omni.bargeIns.length - 1].ms.toFixed(0) + ' ms' : '');
+      }
+      const c = $('latencyChart');
+      if (!c || !c.getContext) return;
+      const g = c.getContext('2d'), W = c.width, H = c.height, recent = ms.slice(-24), top = Math.max(400, ...recent);
+      g.clearRect(0, 0, W, H);
+      const bw = W / 24;
+      recent.forEach((v, i) => {
+        g.fillStyle = v <= 200 ? '#1f8a4c' : (v <= 300 ? '#b8860b' : '#b22222');
+        const h = Math.max(1, v / top * (H - 12));
+        g.fillRect(i * bw + 1, H - h, bw - 2, h);
+      });
+      g.strokeStyle = '#1d2330'; g.setLineDash([4, 3]);
+      const y = H - 200 / top * (H - 12);
+      g.beginPath(); g.moveTo(0, y); g.lineTo(W, y); g.stroke(); g.setLineDash([]);
+      g.fillStyle = '#1d2330'; g.font = '10px sans-serif'; g.fillText('200 ms', 2, y - 2);
+    }
+
+    return { agentTick, micTick, onAnswer, onTrace };
+  })();
+  omni.loop = loop;
+
+  function watchMic(stream) {
+    const track = stream.getAudioTracks()[0];
+    if (!track) return;
+    audioCtx = audioCtx || new AudioContext();
+    audioCtx.resume().catch(() => {});
+    const micAnalyser = audioCtx.createAnalyser();
+    micAnalyser.fftSize = 512;
+    audioCtx.createMediaStreamSource(new MediaStream([track])).connect(micAnalyser);
+    const buf = new Float32Array(micAnalyser.fftSize);
+    setInterval(() => { const now = performance.now(); micAnalyser.getFloatTimeDomainData(buf); loop.micTick(buf, audioCtx.sampleRate, now); }, 5);
   }
 
   const partials = {};
@@ -123,6 +314,7 @@
         break;
       }
       case 'answer': {
+        loop.onAnswer(e);
         if (e.cancelled) { appendLine($('answers'), '[interrupted]', 'partial'); break; }
         if (e.text) {
           omni.answers.push(e.text);
@@ -136,6 +328,7 @@
       case 'screenText': appendLine($('screenText'), e.lines.join(' / ') +
         (e.identifiers.length ? '  [' + e.identifiers.map((i) => i.type + ': ' + i.value).join(', ') + ']' : '')); break;
       case 'latency': {
+        loop.onTrace(e);
         const tr = document.createElement('tr');
         [e.turnId, e.totalMs.toFixed(1), Object.keys(e.stages).join(' → ')].forEach((v) => {
           const td = document.createElement('td'); td.textContent = v; tr.appendChild(td);

@@ -1,0 +1,120 @@
+package io.omnistream.loadtests.loop;
+
+import io.omnistream.operators.perception.ModelFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The product promise measured the way a customer experiences it: {@code omni run} (broker, Flink job, WebRTC
+ * edge in this JVM) and one real headless Chromium on the real web client, whose fake microphone plays real speech
+ * with known utterance ends ({@link LoopMedia}). The page times, on its own clock, the true end of each utterance to
+ * the first non-silent sample of agent audio, and barge-ins (customer starts while the agent talks → agent audio
+ * silent); {@link TraceCollector} adds every stage's {@code LatencyTrace} so the report shows where the time goes.
+ *
+ * <pre>
+ * mvn -q -pl load-tests exec:exec -Dbench.main=io.omnistream.loadtests.loop.LoopLatencyBenchmark -Dbench.args="12"
+ * </pre>
+ * Arguments: utterances (default 12), silence after an answered utterance in s (default 6), silence before an
+ * interrupting utterance in s (default 1.2), every n-th utterance is interrupted (default 3, 0 = never).
+ * Writes {@code load-tests/target/loop/loop-latency.html} and prints the RESULTS.md section.
+ */
+public final class LoopLatencyBenchmark {
+
+    private LoopLatencyBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 1) { // exec:exec passes -Dbench.args as one argument
+            args = args[0].trim().split("[\\s,]+");
+        }
+        int turns = args.length > 0 ? Integer.parseInt(args[0].trim()) : 12;
+        double answerGap = args.length > 1 ? Double.parseDouble(args[1]) : 6.0;
+        double bargeGap = args.length > 2 ? Double.parseDouble(args[2]) : 1.2;
+        int bargeEvery = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        Path work = Path.of("target", "loop").toAbsolutePath();
+        Files.createDirectories(work);
+        LoopMedia media = LoopMedia.write(work, ModelFiles.modelsDir(), turns, answerGap, bargeGap, bargeEvery);
+        System.out.printf(Locale.ROOT, "loop: %d utterances, %.1f s of customer audio in %s%n", media.utterances.size(),
+                media.durationSec, media.wav);
+
+        ClassLoader previous = DevWebRoot.installFromProperty();
+        try (OmniRun running = new OmniRun(work.resolve("run-" + System.currentTimeMillis()))) {
+            Thread.currentThread().setContextClassLoader(previous);
+            try (TraceCollector traces = new TraceCollector(running.kafkaBootstrap)) {
+                Thread.sleep(3000); // let the job's sources reach the topics' end before the first chunk
+                BrowserLoop.PageResult page = BrowserLoop.run(running.edgeUrl, media, work, Duration.ofSeconds(12),
+                        System.out::println);
+                Thread.sleep(500);
+                LoopAnalysis a = new LoopAnalysis(page, traces, media);
+                Files.writeString(work.resolve("loop-latency-raw.json"), new io.vertx.core.json.JsonObject()
+                        .put("turns", page.turns()).put("bargeIns", page.bargeIns()).put("latencyEvents", page.latencyEvents())
+                        .put("calibration", page.calibration()).put("answers", page.answers()).put("captions", page.captions())
+                        .put("errors", page.errors()).put("micActivity", page.micActivity()).put("pageUtterances", page.utterances()).put("utterances", new io.vertx.core.json.JsonArray(media.utterances.stream()
+                                .map(u -> new io.vertx.core.json.JsonObject().put("startSec", u.startSec()).put("endSec", u.endSec())
+                                        .put("bargesIn", u.bargesIn())).toList()))
+                        .put("decisions", new io.vertx.core.json.JsonArray(traces.decisions(page.sessionId()).stream()
+                                .map(e -> new io.vertx.core.json.JsonObject().put("type", e.getType().name()).put("turnId", e.getTurnId())
+                                        .put("speechTimeMicros", e.getSpeechTimeMicros()).put("sessionTimeMicros", e.getSessionTimeMicros())
+                                        .put("audioVisual", e.getAudioVisual())
+                                        .put("decidedPageMs", TraceCollector.decidedMicros(e) / 1000.0 - page.timeOrigin())).toList()))
+                        .encodePrettily());
+                report(a, page, media, args, work.resolve("loop-latency.html"));
+            }
+        }
+        System.exit(0); // Flink/Kafka leave non-daemon threads behind
+    }
+
+    static void report(LoopAnalysis a, BrowserLoop.PageResult page, LoopMedia media, String[] args, Path html)
+            throws Exception {
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "%s, %d utterances (%d meant to interrupt the agent), %.0f s of speech%n%n",
+                Instant.now(), media.utterances.size(), media.utterances.stream().filter(LoopMedia.Utterance::bargesIn).count(),
+                media.durationSec));
+        md.append(String.format(Locale.ROOT, "- end of speech → first agent audio at the browser: %s (target p50 ≤ 200, p95 ≤ 300); "
+                + "answers heard for %d of %d utterances (%d re-assigned to their utterance by the END_OF_TURN trace)%n",
+                a.latency.summary(), a.latency.count(), a.utterances, a.reassociatedTurns));
+        md.append(String.format(Locale.ROOT, "- barge-in, customer starts → agent audio silent at the browser: %s (target p95 ≤ 150)%n",
+                a.bargeIn.summary()));
+        md.append(String.format(Locale.ROOT, "- barge-in decided by turn-taking after the true start: %s%n",
+                new Percentiles(a.bargeInDecidedMs).summary()));
+        a.decidedMs.forEach((type, v) -> md.append(String.format(Locale.ROOT,
+                "- true end of speech → turn-taking %s decided (server trace, calibrated page clock): %s%n", type,
+                new Percentiles(v).summary())));
+        List<Double> check = LoopAnalysis.micOnsetMinusTruth(page, media);
+        md.append(String.format(Locale.ROOT, "- calibration check, page mic-detector onset − true utterance start: %s "
+                + "(found for %d of %d utterances; median %.0f ms)%n", new Percentiles(check).summary(), check.size(),
+                media.utterances.size(), new Percentiles(check).p(50)));
+        md.append(String.format(Locale.ROOT, "- calibration: %s; captions %d, answer text deltas %d, page errors %s%n%n",
+                LoopAnalysis.pageUtterances(page).size() + " of " + media.utterances.size() + " utterance beeps heard", page.captions().size(), page.answers().size(),
+                page.errors().encode()));
+        md.append(a.stageTable());
+        System.out.println("\n===== RESULTS.md (whole loop, browser) =====\n" + md);
+
+        List<String> labels = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        a.turns.forEach(t -> {
+            labels.add(String.valueOf(t.turnId() == null ? t.index() : t.turnId()));
+            values.add(t.latencyMs());
+        });
+        HtmlReport r = new HtmlReport("Omnistream whole loop: browser to browser");
+        r.paragraph("Command: mvn -q -pl load-tests exec:exec -Dbench.main=" + LoopLatencyBenchmark.class.getName()
+                + " -Dbench.args=\"" + String.join(" ", args) + "\"");
+        r.pre(md.toString());
+        r.bars("End of speech → first agent audio per turn (page clock); dashed: 200 and 300 ms targets", labels, values,
+                "ms", 200, 300);
+        r.histogram("Latency distribution", values, 50, "ms");
+        List<String> bl = new ArrayList<>();
+        for (int i = 0; i < a.bargeInMs.size(); i++) {
+            bl.add(String.valueOf(i + 1));
+        }
+        r.bars("Barge-in: customer starts → agent silent at the browser; dashed: 150 ms target", bl, a.bargeInMs, "ms", 150);
+        r.heading("Where the milliseconds go (p50 per stage after the true end of speech)");
+        r.table(a.stageTable());
+        r.write(html);
+        System.out.println("report: " + html);
+    }
+}
