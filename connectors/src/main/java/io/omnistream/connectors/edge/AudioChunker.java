@@ -40,8 +40,17 @@ public final class AudioChunker {
      *        the video clock share one origin even when the microphone starts late
      */
     public AudioChunker(Sink sink, java.util.function.LongSupplier originMicros) {
+        this(sink, originMicros, 0);
+    }
+
+    /**
+     * @param firstSeq sequence number of the first chunk; a resumed session starts above every number its earlier
+     *        peer can have used, so the aligner's duplicate window does not drop the continued audio
+     */
+    public AudioChunker(Sink sink, java.util.function.LongSupplier originMicros, long firstSeq) {
         this.sink = sink;
         this.originMicros = originMicros;
+        this.seq = firstSeq;
     }
 
     /** Feeds one frame as {@code AudioTrackSink.onData} delivers it (16-bit interleaved, platform order). */

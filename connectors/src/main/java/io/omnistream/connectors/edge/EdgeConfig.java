@@ -38,6 +38,12 @@ import java.util.UUID;
  * @param agentMaxQueuedFrames agent audio frames queued at most per session (older ones dropped beyond it)
  * @param iceDisconnectGrace how long a peer may stay disconnected/failed before the session is ended
  * @param staticWebRoot classpath folder of the web client
+ * @param resumeWindow how long a resume token stays valid: a client whose edge died may rejoin and continue its
+ *        session within this time after the last token it received. Resuming on another edge, or on a restarted
+ *        one, needs the same {@code jwtSecret} on every edge of the fleet.
+ * @param resumeRefresh how often a live session gets a fresh resume token carrying its current clock; a resumed
+ *        session continues its clock from the last token plus this plus 2 s, so the clock never goes back and jumps
+ *        forward by at most a few seconds however long the outage was
  */
 public record EdgeConfig(
         String host,
@@ -64,7 +70,9 @@ public record EdgeConfig(
         int agentJitterFrames,
         int agentMaxQueuedFrames,
         Duration iceDisconnectGrace,
-        String staticWebRoot) {
+        String staticWebRoot,
+        Duration resumeWindow,
+        Duration resumeRefresh) {
 
     public EdgeConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -72,6 +80,12 @@ public record EdgeConfig(
         iceServers = List.copyOf(iceServers);
         if (maxSessions < 1 || maxMessageBytes < 256 || joinBurstPerIp < 1 || joinsPerSecondPerIp <= 0) {
             throw new IllegalArgumentException("maxSessions, maxMessageBytes, joinBurstPerIp, joinsPerSecondPerIp must be positive");
+        }
+        if (resumeWindow == null || resumeWindow.toSeconds() < 3) {
+            throw new IllegalArgumentException("resumeWindow must be at least 3 s");
+        }
+        if (resumeRefresh == null || resumeRefresh.toMillis() < 500 || resumeRefresh.compareTo(resumeWindow) >= 0) {
+            throw new IllegalArgumentException("resumeRefresh must be at least 500 ms and shorter than resumeWindow");
         }
     }
 
@@ -90,6 +104,8 @@ public record EdgeConfig(
         b.screenChangeThreshold = screenChangeThreshold; b.jpegQuality = jpegQuality;
         b.agentJitterFrames = agentJitterFrames; b.agentMaxQueuedFrames = agentMaxQueuedFrames;
         b.iceDisconnectGrace = iceDisconnectGrace; b.staticWebRoot = staticWebRoot;
+        b.resumeWindow = resumeWindow;
+        b.resumeRefresh = resumeRefresh;
         return b;
     }
 
@@ -120,6 +136,8 @@ public record EdgeConfig(
         private int agentMaxQueuedFrames = 3000;
         private Duration iceDisconnectGrace = Duration.ofSeconds(10);
         private String staticWebRoot = "webroot";
+        private Duration resumeWindow = Duration.ofSeconds(60);
+        private Duration resumeRefresh = Duration.ofSeconds(2);
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -144,13 +162,15 @@ public record EdgeConfig(
         public Builder agentMaxQueuedFrames(int v) { agentMaxQueuedFrames = v; return this; }
         public Builder iceDisconnectGrace(Duration v) { iceDisconnectGrace = v; return this; }
         public Builder staticWebRoot(String v) { staticWebRoot = v; return this; }
+        public Builder resumeWindow(Duration v) { resumeWindow = v; return this; }
+        public Builder resumeRefresh(Duration v) { resumeRefresh = v; return this; }
 
         public EdgeConfig build() {
             return new EdgeConfig(host, port, bootstrapServers, edgeId, maxSessions, joinsPerSecondPerIp,
                     joinBurstPerIp, maxMessageBytes, allowedOrigins, jwtSecret, tokenTtl, openSessionEndpoint,
                     iceServers, cameraMaxWidth, cameraMaxHeight, cameraMaxFps, screenMaxWidth, screenMaxHeight,
                     screenMaxFps, screenChangeThreshold, jpegQuality, agentJitterFrames, agentMaxQueuedFrames,
-                    iceDisconnectGrace, staticWebRoot);
+                    iceDisconnectGrace, staticWebRoot, resumeWindow, resumeRefresh);
         }
     }
 }

@@ -15,6 +15,7 @@ public final class EdgeMetrics {
     private final AtomicInteger activeSessions = new AtomicInteger();
     final Counter sessionsStarted;
     final Counter sessionsEnded;
+    final Counter sessionsResumed;
     final Counter audioChunks;
     final Counter cameraFrames;
     final Counter screenFrames;
@@ -35,6 +36,8 @@ public final class EdgeMetrics {
         registry.gauge("omni.edge.sessions.active", activeSessions);
         sessionsStarted = Counter.builder("omni.edge.sessions.started").register(registry);
         sessionsEnded = Counter.builder("omni.edge.sessions.ended").register(registry);
+        sessionsResumed = Counter.builder("omni.edge.sessions.resumed")
+                .description("Sessions continued here after their edge or connection was lost").register(registry);
         audioChunks = Counter.builder("omni.edge.media.chunks").tag("kind", "audio").register(registry);
         cameraFrames = Counter.builder("omni.edge.media.chunks").tag("kind", "camera").register(registry);
         screenFrames = Counter.builder("omni.edge.media.chunks").tag("kind", "screen").register(registry);
@@ -69,4 +72,5 @@ public final class EdgeMetrics {
     public double agentDuplicates() { return agentDuplicates.count(); }
     public double agentFlushes() { return agentFlushes.count(); }
     public double sessionsEnded() { return sessionsEnded.count(); }
+    public double sessionsResumed() { return sessionsResumed.count(); }
 }

@@ -52,6 +52,11 @@ import org.slf4j.LoggerFactory;
 public final class EdgeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeServer.class);
     private static final String SID_CLAIM = "sid";
+    /** Marks a resume token; a join refuses tokens that carry it, a resume needs it. */
+    private static final String RESUME_CLAIM = "rsm";
+    private static final String START_CLAIM = "st";
+    private static final String CLOCK_CLAIM = "clk";
+    private static final String ID_CLAIM = "jti";
 
     private final EdgeConfig cfg;
     private final PrometheusMeterRegistry registry;
@@ -66,6 +71,7 @@ public final class EdgeServer implements AutoCloseable {
     private final PeerFactoryPool factories;
     private final Map<String, EdgeSession> sessions = new ConcurrentHashMap<>();
     private final Map<String, Long> issued = new ConcurrentHashMap<>(); // sid -> expiry millis
+    private final Map<String, Long> usedResumeTokens = new ConcurrentHashMap<>(); // jti -> expiry millis
     private final AtomicInteger admitted = new AtomicInteger(); // sessions joined or being created
     private final AtomicInteger disposing = new AtomicInteger();
     private HttpServer server;
@@ -373,6 +379,10 @@ public final class EdgeServer implements AutoCloseable {
             c.fail(SignalingError.RATE_LIMITED, "too many joins from " + c.ip);
             return;
         }
+        if (m.containsKey("resumeToken")) {
+            resume(c, m.getValue("resumeToken"));
+            return;
+        }
         if (!(m.getValue("token") instanceof String token) || token.isEmpty()) {
             c.fail(SignalingError.BAD_TOKEN, "join needs a 'token'");
             return;
@@ -387,10 +397,16 @@ public final class EdgeServer implements AutoCloseable {
                         expired ? "token expired" : "invalid token");
                 return;
             }
-            String sid = ar.result().principal().getString(SID_CLAIM);
+            JsonObject claims = ar.result().principal();
+            String sid = claims.getValue(SID_CLAIM) instanceof String v ? v : null;
             if (sid == null) {
                 c.joining = false;
                 c.fail(SignalingError.BAD_TOKEN, "token has no session claim");
+                return;
+            }
+            if (claims.containsKey(RESUME_CLAIM)) {
+                c.joining = false;
+                c.fail(SignalingError.BAD_TOKEN, "a resume token cannot start a session; send it as 'resumeToken'");
                 return;
             }
             if (sessions.containsKey(sid) || (cfg.openSessionEndpoint() && issued.remove(sid) == null)) {
@@ -404,14 +420,88 @@ public final class EdgeServer implements AutoCloseable {
                 c.fail(SignalingError.SESSION_LIMIT, "this edge hosts at most " + cfg.maxSessions() + " sessions");
                 return;
             }
-            workers.execute(() -> createSession(c, sid));
+            workers.execute(() -> createSession(c, sid, EdgeSession.Continuation.fresh(), false));
         });
     }
 
-    private void createSession(Connection c, String sid) {
+    /**
+     * Continues a session whose edge died or whose connection dropped: the proof is a resume token this edge fleet
+     * signed for the session (see the package documentation, "Resuming a session").
+     */
+    private void resume(Connection c, Object tokenValue) {
+        if (!(tokenValue instanceof String token) || token.isEmpty()) {
+            c.fail(SignalingError.BAD_RESUME, "'resumeToken' must be a non-empty string");
+            return;
+        }
+        c.joining = true;
+        jwt.authenticate(new TokenCredentials(token)).onComplete(ar -> {
+            if (ar.failed()) {
+                c.joining = false;
+                boolean expired = String.valueOf(ar.cause().getMessage()).toLowerCase().contains("expired");
+                c.fail(expired ? SignalingError.RESUME_EXPIRED : SignalingError.BAD_RESUME, expired
+                        ? "resume window of " + cfg.resumeWindow().toSeconds() + " s passed; start a new session"
+                        : "invalid resume token");
+                return;
+            }
+            JsonObject claims = ar.result().principal();
+            String sid = claims.getValue(SID_CLAIM) instanceof String v ? v : null;
+            String jti = claims.getValue(ID_CLAIM) instanceof String v ? v : null;
+            long now = System.currentTimeMillis();
+            if (sid == null || jti == null || !Boolean.TRUE.equals(claims.getValue(RESUME_CLAIM))
+                    || !(claims.getValue(START_CLAIM) instanceof Number st) || st.longValue() > now
+                    || !(claims.getValue(CLOCK_CLAIM) instanceof Number clk) || clk.longValue() < 0) {
+                c.joining = false;
+                c.fail(SignalingError.BAD_RESUME, "not a resume token");
+                return;
+            }
+            long exp = claims.getValue("exp") instanceof Number e ? e.longValue() * 1000 : now;
+            if (usedResumeTokens.containsKey(jti)) {
+                c.joining = false;
+                c.fail(SignalingError.BAD_RESUME, "resume token already used");
+                return;
+            }
+            if (sessions.containsKey(sid)) {
+                c.joining = false;
+                c.fail(SignalingError.BAD_RESUME, "session " + sid + " is live on this edge");
+                return;
+            }
+            if (admitted.incrementAndGet() > cfg.maxSessions() || closed) {
+                admitted.decrementAndGet();
+                c.joining = false;
+                c.fail(SignalingError.SESSION_LIMIT, "this edge hosts at most " + cfg.maxSessions() + " sessions");
+                return;
+            }
+            if (usedResumeTokens.putIfAbsent(jti, exp) != null) { // a concurrent resume with the same token
+                admitted.decrementAndGet();
+                c.joining = false;
+                c.fail(SignalingError.BAD_RESUME, "resume token already used");
+                return;
+            }
+            // Never back (the aligner would take it as late data), and forward by a bounded step rather than by the
+            // outage: media validation rejects a session clock that jumps by more than its window (10 s).
+            long clock = clk.longValue() + cfg.resumeRefresh().toNanos() / 1000 + 2_000_000L;
+            EdgeSession.Continuation from = new EdgeSession.Continuation(st.longValue(), clock);
+            workers.execute(() -> createSession(c, sid, from, true));
+        });
+    }
+
+    private String resumeToken(EdgeSession s) {
+        return jwt.generateToken(new JsonObject().put(SID_CLAIM, s.sessionId).put(RESUME_CLAIM, true)
+                        .put(START_CLAIM, s.sessionStartEpochMillis).put(CLOCK_CLAIM, s.resumeClockMicros())
+                        .put(ID_CLAIM, UUID.randomUUID().toString()),
+                new JWTOptions().setExpiresInSeconds((int) cfg.resumeWindow().toSeconds()));
+    }
+
+    private void sendResumeToken(EdgeSession s) {
+        s.resumeTokenSentNanos = System.nanoTime();
+        s.sendSignal(new JsonObject().put("type", "resume_token").put("sessionId", s.sessionId)
+                .put("resumeToken", resumeToken(s)).put("expiresInSeconds", cfg.resumeWindow().toSeconds()));
+    }
+
+    private void createSession(Connection c, String sid, EdgeSession.Continuation from, boolean resumed) {
         EdgeSession s;
         try {
-            s = new EdgeSession(sid, cfg, publisher, metrics, workers, factories, c);
+            s = new EdgeSession(sid, cfg, publisher, metrics, workers, factories, c, from, resumed);
         } catch (Throwable t) {
             admitted.decrementAndGet();
             c.joining = false;
@@ -421,11 +511,16 @@ public final class EdgeServer implements AutoCloseable {
         }
         sessions.put(sid, s);
         metrics.sessionsStarted.increment();
+        if (resumed) {
+            metrics.sessionsResumed.increment();
+        }
         metrics.activeSessions().set(sessions.size());
         c.session = s;
         c.joining = false;
+        s.resumeTokenSentNanos = System.nanoTime();
         c.send(new JsonObject().put("type", "joined").put("sessionId", sid)
-                .put("iceServers", new JsonArray(cfg.iceServers())));
+                .put("iceServers", new JsonArray(cfg.iceServers())).put("resumed", resumed)
+                .put("resumeToken", resumeToken(s)).put("resumeExpiresInSeconds", cfg.resumeWindow().toSeconds()));
         if (c.ws.isClosed()) {
             endSession(s, "client_gone");
         }
@@ -445,14 +540,18 @@ public final class EdgeServer implements AutoCloseable {
 
     private void housekeeping() {
         long now = System.nanoTime();
+        long refresh = cfg.resumeRefresh().toNanos();
         for (EdgeSession s : sessions.values()) {
             if (s.peerDownTooLong(now)) {
                 metrics.error(SignalingError.PEER_FAILED);
                 endSession(s, "peer_failed");
+            } else if (now - s.resumeTokenSentNanos > refresh) {
+                sendResumeToken(s);
             }
         }
         long ms = System.currentTimeMillis();
         issued.values().removeIf(exp -> exp < ms);
+        usedResumeTokens.values().removeIf(exp -> exp < ms);
         rateLimiter.evictIdle(now);
     }
 

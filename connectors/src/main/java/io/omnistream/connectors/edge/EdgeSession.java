@@ -82,6 +82,13 @@ final class EdgeSession {
     private final Signal signal;
     private final long startNanos = System.nanoTime();
     private final long startEpochMicros = System.currentTimeMillis() * 1000;
+    /** Session clock when this peer started: 0 for a new session, where the clock was for a resumed one. */
+    private final long clockOffsetMicros;
+    /** First sequence number of every track of this peer (0, or above all earlier peers' numbers when resumed). */
+    private final long seqBase;
+    /** Wall-clock start of the session itself (of its first peer), carried in resume tokens. */
+    final long sessionStartEpochMillis;
+    final boolean resumed;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final JpegEncoder jpeg;
     private final AgentVoice voice;
@@ -117,9 +124,33 @@ final class EdgeSession {
     private final VideoGate screenGate;
     private final Map<Long, Boolean> latencySent = new ConcurrentHashMap<>();
 
+    /**
+     * Where a resumed session continues: its original start and its clock when this peer starts. Sequence numbers
+     * restart at the clock in milliseconds, above any number an earlier peer used (audio takes one per 20 ms, video
+     * at most one per millisecond), so the aligner's per-track duplicate window accepts them.
+     */
+    record Continuation(long sessionStartEpochMillis, long clockMicros) {
+        static Continuation fresh() {
+            return new Continuation(System.currentTimeMillis(), 0);
+        }
+
+        long seqBase() {
+            return clockMicros == 0 ? 0 : clockMicros / 1000 + 1;
+        }
+    }
+
     EdgeSession(String sessionId, EdgeConfig cfg, MediaPublisher publisher, EdgeMetrics metrics, Executor pool,
             PeerFactoryPool factories, Signal signal) {
+        this(sessionId, cfg, publisher, metrics, pool, factories, signal, Continuation.fresh(), false);
+    }
+
+    EdgeSession(String sessionId, EdgeConfig cfg, MediaPublisher publisher, EdgeMetrics metrics, Executor pool,
+            PeerFactoryPool factories, Signal signal, Continuation from, boolean resumed) {
         this.sessionId = sessionId;
+        this.clockOffsetMicros = from.clockMicros();
+        this.seqBase = from.seqBase();
+        this.sessionStartEpochMillis = from.sessionStartEpochMillis();
+        this.resumed = resumed;
         this.cfg = cfg;
         this.publisher = publisher;
         this.metrics = metrics;
@@ -129,7 +160,7 @@ final class EdgeSession {
         this.voice = new AgentVoice(cfg.agentJitterFrames(), cfg.agentMaxQueuedFrames());
         this.cameraGate = new VideoGate(cfg.cameraMaxFps(), false, 0);
         this.screenGate = new VideoGate(cfg.screenMaxFps(), true, cfg.screenChangeThreshold());
-        this.chunker = new AudioChunker(this::publishAudio, this::sessionWallMicros);
+        this.chunker = new AudioChunker(this::publishAudio, this::sessionWallMicros, seqBase);
 
         this.factories = factories;
         this.lease = factories.acquire();
@@ -144,7 +175,7 @@ final class EdgeSession {
         pc = factory.createPeerConnection(rc, new Observer());
         agentSource = new CustomAudioSource();
         agentTrack = factory.createAudioTrack("agent-voice-" + sessionId, agentSource);
-        publishControl(ControlType.STARTED, null);
+        publishControl(ControlType.STARTED, resumed ? "resumed" : null);
     }
 
     // ---------------------------------------------------------------- signaling (called from the event loop)
@@ -409,10 +440,30 @@ final class EdgeSession {
         return voice;
     }
 
+    /** When the last resume token was sent to the client ({@link System#nanoTime()}); touched on the event loop. */
+    volatile long resumeTokenSentNanos;
+
+    void sendSignal(JsonObject message) {
+        signal.send(message);
+    }
+
+    /**
+     * The clock a resumed peer must continue from: the session clock, or the audio sample clock if the customer's
+     * audio ran ahead of it.
+     */
+    long resumeClockMicros() {
+        long audio;
+        synchronized (audioLock) {
+            audio = chunker.clockMicros();
+        }
+        return Math.max(sessionWallMicros(), audio);
+    }
+
     // ---------------------------------------------------------------- media out
 
-    private long sessionWallMicros() {
-        return (System.nanoTime() - startNanos) / 1000;
+    /** The session clock: time since the session started, continued across resumes. */
+    long sessionWallMicros() {
+        return clockOffsetMicros + (System.nanoTime() - startNanos) / 1000;
     }
 
     private void publishAudio(AudioChunker.Chunk c) {
@@ -511,7 +562,7 @@ final class EdgeSession {
         if (closed.get()) {
             return;
         }
-        long[] a = videoAnchors.computeIfAbsent(kind, k -> new long[] {sessionNow - tsMicros, 0, -1});
+        long[] a = videoAnchors.computeIfAbsent(kind, k -> new long[] {sessionNow - tsMicros, seqBase, -1});
         long capture = tsMicros + a[0];
         if (Math.abs(capture - sessionNow) > 2_000_000L) { // source clock jumped: re-anchor
             a[0] = sessionNow - tsMicros;

@@ -10,6 +10,10 @@ public enum SignalingError {
     MESSAGE_TOO_LARGE("message_too_large", true),
     BAD_TOKEN("bad_token", true),
     TOKEN_EXPIRED("token_expired", true),
+    /** A resume token that is forged, of another kind, already used on this edge, or for a session hosted here. */
+    BAD_RESUME("bad_resume", true),
+    /** A resume token past its resume window: the session cannot be continued, start a new one. */
+    RESUME_EXPIRED("resume_expired", true),
     UNKNOWN_SESSION("unknown_session", false),
     NOT_JOINED("not_joined", false),
     ALREADY_JOINED("already_joined", false),

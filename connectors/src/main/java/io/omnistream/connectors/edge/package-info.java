@@ -47,6 +47,44 @@
  * message (a hard frame cap of 4x closes larger ones at the WebSocket layer), and an origin check (same host, or
  * {@code allowedOrigins}); clients without an Origin header (non-browser) are allowed.
  *
+ * <h2>Resuming a session after its edge died</h2>
+ * An edge process can die (kill -9, node loss) without ending its sessions: no ENDED is published and the sockets
+ * just reset. The customer's session continues on a restarted edge, or on any other edge of the fleet:
+ * <ul>
+ *   <li><b>Proof.</b> At {@code joined} the edge sends a <i>resume token</i>, and a fresh one every
+ *       {@code resumeRefresh} (2 s) as {@code {"type":"resume_token","sessionId","resumeToken","expiresInSeconds"}}.
+ *       It is an HS256 JWT signed with the fleet's {@code jwtSecret}: {@code sid}, {@code rsm=true} (its kind),
+ *       {@code st} (session start, epoch ms), {@code clk} (session clock in µs when issued: the larger of the wall
+ *       session clock and the audio sample clock), {@code jti} (unique id) and {@code exp} = issue time +
+ *       {@code resumeWindow} (60 s). The client rejoins with {@code {"type":"join","resumeToken":...}} on any edge.</li>
+ *   <li><b>Checks</b> (each refusal answered with a code, counted in {@code omni_edge_errors_total{code}} and closing
+ *       the socket): signature and expiry by vertx-auth-jwt ({@code resume_expired} past the window: "start a new
+ *       session"; {@code bad_resume} for a forged or malformed token); the {@code rsm} kind (a session token is no
+ *       resume proof, and a resume token cannot start a session: {@code bad_token}); single use per edge ({@code jti}
+ *       remembered until its expiry: a replayed token is {@code bad_resume}); the session must not be live on this
+ *       edge; the usual join rate limit and {@code maxSessions}. Tokens never reach other customers (they travel on the
+ *       customer's own signaling socket), live at most {@code resumeWindow}, and a resume mints a new token, so a
+ *       stolen token is useful once, within a minute, and only while the real client has not resumed first.
+ *       Limits: single use is per edge (a fleet-wide check needs shared state, e.g. a compacted topic of used ids);
+ *       an edge that is alive but partitioned from the client keeps publishing until its peer-failure grace ends,
+ *       so two edges may publish for the same session for up to {@code iceDisconnectGrace} (the aligner drops the
+ *       duplicates and late chunks). Every edge that may resume a session needs the same {@code jwtSecret}; with
+ *       the generated per-process key (embedded mode) only sessions whose edge kept running can resume.</li>
+ *   <li><b>Media clock.</b> The resumed peer continues the session clock from {@code clk + resumeRefresh + 2 s}:
+ *       never backwards (the aligner keeps per-session state and would take a step back as late data), and forward
+ *       by a few seconds however long the outage was (media validation rejects a session whose clock jumps by more
+ *       than its 10 s window, and a long zero-filled gap would only delay the pipeline). Sequence numbers of every
+ *       track restart at {@code clock/1000 + 1}, above any number an earlier peer can have used (audio takes one per
+ *       20 ms, video at most one per ms), so the aligner's per-track duplicate window accepts them.</li>
+ *   <li><b>SessionControl.</b> The resumed peer publishes STARTED with {@code reason = "resumed"} and the continued
+ *       {@code sessionClockMicros}; downstream state keyed by session id simply goes on. Counted in
+ *       {@code omni_edge_sessions_resumed_total}.</li>
+ *   <li><b>Clients.</b> {@link io.omnistream.connectors.edge.client.EdgeClient} reconnects by itself (exponential
+ *       backoff, {@code EdgeClient.Reconnect}) when its signaling socket or peer is lost without a {@code bye}, and
+ *       gives up on {@code resume_expired}/{@code bad_resume}. A {@code bye} (left, peer_failed, edge_shutdown) ends
+ *       the session for good.</li>
+ * </ul>
+ *
  * <h2>Media to Kafka</h2>
  * One webrtc-java peer per session. Microphone: {@code AudioTrackSink} 10 ms frames (48 kHz) → mono →
  * {@link io.omnistream.connectors.edge.PcmResampler} (polyphase windowed sinc) → 16 kHz → 20 ms

@@ -9,7 +9,9 @@ import java.util.List;
  * Runs the WebRTC edge as its own process, the way {@code omni cluster up} (and a container) runs it:
  * {@code --kafka-bootstrap HOST:PORT [--port N] [--host H]}, plus the environment the Kubernetes manifests set
  * ({@code OMNI_EDGE_ICE_SERVERS} comma-separated, {@code OMNI_EDGE_JWT_SECRET}). Prints {@code edge.url=...} when
- * ready and stops cleanly on SIGTERM.
+ * ready and stops cleanly on SIGTERM. A client whose edge process died resumes its session on the restarted process
+ * (or another edge) only when every edge gets the same {@code OMNI_EDGE_JWT_SECRET}: the resume token is signed with
+ * it (see the {@code io.omnistream.connectors.edge} package documentation); {@code EdgeKillITCase} tests that.
  */
 public final class EdgeProcess {
     private EdgeProcess() {}

@@ -57,6 +57,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * the {@code omni} data channel), pushes a looping PCM recording and synthetic video, and records what comes
  * back (agent audio level, data channel events). Used by the edge tests and by the load generator in
  * {@code load-tests}, so it lives in main code.
+ *
+ * <p>When the signaling socket or the peer is lost without the edge ending the session (the edge process died, the
+ * network dropped), the client reconnects by itself with exponential backoff and resumes the same session with the
+ * latest resume token the edge gave it ({@link Reconnect}; on by default). The recording continues where it was.
  */
 public final class EdgeClient implements AutoCloseable {
 
@@ -83,6 +87,35 @@ public final class EdgeClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Automatic reconnection after an abrupt loss of the edge.
+     *
+     * @param enabled whether to reconnect at all
+     * @param initialBackoff wait before the second attempt (the first is immediate), doubled after each failure
+     * @param maxBackoff longest wait between attempts
+     * @param giveUpAfter stop trying this long after the loss (the edge's resume window bounds it anyway)
+     */
+    public record Reconnect(boolean enabled, Duration initialBackoff, Duration maxBackoff, Duration giveUpAfter) {
+        /** On: 100 ms doubling up to 2 s, for at most 60 s (the edge's default resume window). */
+        public static Reconnect defaults() {
+            return new Reconnect(true, Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofSeconds(60));
+        }
+
+        public static Reconnect off() {
+            return new Reconnect(false, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+        }
+    }
+
+    /** The edge refused a join or resume with an error code. */
+    private static final class Refused extends IllegalStateException {
+        final String code;
+
+        Refused(JsonObject error) {
+            super("join refused: " + error.encode());
+            this.code = error.getString("code", "");
+        }
+    }
+
     /** One HTTP client for all instances: on Java 17 an HttpClient's selector thread lives until it is collected. */
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -94,10 +127,18 @@ public final class EdgeClient implements AutoCloseable {
     private final AtomicLong agentFrames = new AtomicLong();
     private final AtomicLong loudAgentFrames = new AtomicLong();
     private volatile double maxAgentRms;
-    private final CountDownLatch connected = new CountDownLatch(1);
-    private final CompletableFuture<String> joined = new CompletableFuture<>();
+    private volatile CountDownLatch connected = new CountDownLatch(1);
+    private volatile CompletableFuture<String> joined = new CompletableFuture<>();
+    private final Reconnect reconnect;
+    private final ExecutorService reconnectThread;
+    private final AtomicBoolean recovering = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger generation = new java.util.concurrent.atomic.AtomicInteger();
+    private final List<Duration> reconnectTimes = new CopyOnWriteArrayList<>();
+    private volatile String resumeToken;
+    private volatile String endedReason; // set when the edge ended the session or refused to continue it
+    private URI wsUri;
     private final ExecutorService signalingThread;
-    private ScheduledExecutorService mediaThread;
+    private volatile ScheduledExecutorService mediaThread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean pushing;
     private boolean offerSent; // signaling thread only
@@ -128,20 +169,35 @@ public final class EdgeClient implements AutoCloseable {
     private long pushTicks;
     private long frameNo;
 
-    private EdgeClient(URI base, Options options) {
+    private EdgeClient(URI base, Options options, Reconnect reconnect) {
         this.base = base;
         this.options = options;
+        this.reconnect = reconnect;
         this.http = HTTP;
         this.signalingThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "edge-client-signaling");
             t.setDaemon(true);
             return t;
         });
+        this.reconnectThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "edge-client-reconnect");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    /** Joins the edge at {@code baseUrl} (e.g. {@code http://localhost:8080/}) and waits until the peer connects. */
+    /**
+     * Joins the edge at {@code baseUrl} (e.g. {@code http://localhost:8080/}) and waits until the peer connects;
+     * reconnects automatically ({@link Reconnect#defaults()}).
+     */
     public static EdgeClient connect(String baseUrl, Options options, Duration timeout) throws Exception {
-        EdgeClient c = new EdgeClient(URI.create(baseUrl), options);
+        return connect(baseUrl, options, timeout, Reconnect.defaults());
+    }
+
+    /** Joins like {@link #connect(String, Options, Duration)} with the given reconnection policy. */
+    public static EdgeClient connect(String baseUrl, Options options, Duration timeout, Reconnect reconnect)
+            throws Exception {
+        EdgeClient c = new EdgeClient(URI.create(baseUrl), options, reconnect);
         try {
             c.start(timeout);
             return c;
@@ -159,8 +215,8 @@ public final class EdgeClient implements AutoCloseable {
             throw new IllegalStateException("POST /sessions answered " + r.statusCode() + ": " + r.body());
         }
         JsonObject ticket = new JsonObject(r.body());
-        URI wsUri = URI.create(base.toString().replaceFirst("^http", "ws")).resolve(ticket.getString("signalingPath"));
-        ws = http.newWebSocketBuilder().buildAsync(wsUri, new Listener()).get(10, TimeUnit.SECONDS);
+        wsUri = URI.create(base.toString().replaceFirst("^http", "ws")).resolve(ticket.getString("signalingPath"));
+        ws = http.newWebSocketBuilder().buildAsync(wsUri, new Listener(generation.get())).get(10, TimeUnit.SECONDS);
         send(new JsonObject().put("type", "join").put("token", ticket.getString("token")));
         sessionId = joined.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         signalingThread.submit(this::createPeer).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -174,7 +230,7 @@ public final class EdgeClient implements AutoCloseable {
         lease = FACTORIES.acquire();
         adm = lease.audioModule();
         factory = lease.factory();
-        pc = factory.createPeerConnection(new RTCConfiguration(), new Observer());
+        pc = factory.createPeerConnection(new RTCConfiguration(), new Observer(generation.get()));
         RTCDataChannelInit dci = new RTCDataChannelInit();
         dci.ordered = true;
         dataChannel = pc.createDataChannel("omni", dci);
@@ -251,6 +307,12 @@ public final class EdgeClient implements AutoCloseable {
     }
 
     private final class Observer implements PeerConnectionObserver {
+        private final int gen;
+
+        Observer(int gen) {
+            this.gen = gen;
+        }
+
         @Override
         public void onIceCandidate(RTCIceCandidate c) {
             JsonObject m = new JsonObject().put("type", "ice").put("candidate", c.sdp).put("sdpMid", c.sdpMid)
@@ -275,9 +337,14 @@ public final class EdgeClient implements AutoCloseable {
 
         @Override
         public void onConnectionChange(RTCPeerConnectionState s) {
+            if (gen != generation.get()) {
+                return; // a peer replaced by a reconnection
+            }
             state = s;
             if (s == RTCPeerConnectionState.CONNECTED) {
                 signalingThread.execute(EdgeClient.this::startMedia);
+            } else if (s == RTCPeerConnectionState.FAILED) {
+                onConnectionLost("peer failed");
             }
         }
     }
@@ -376,6 +443,11 @@ public final class EdgeClient implements AutoCloseable {
 
     private final class Listener implements WebSocket.Listener {
         private final StringBuilder partial = new StringBuilder();
+        private final int gen;
+
+        Listener(int gen) {
+            this.gen = gen;
+        }
 
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
@@ -392,9 +464,21 @@ public final class EdgeClient implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            joined.completeExceptionally(new IllegalStateException("socket closed " + statusCode + " " + reason
-                    + " errors " + signalingErrors));
+            lost("socket closed " + statusCode + " " + reason);
             return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            lost("socket error " + error);
+        }
+
+        private void lost(String why) {
+            if (gen != generation.get()) {
+                return;
+            }
+            joined.completeExceptionally(new IllegalStateException(why + " errors " + signalingErrors));
+            onConnectionLost(why);
         }
     }
 
@@ -411,7 +495,14 @@ public final class EdgeClient implements AutoCloseable {
 
     private void handleSignal(JsonObject m) {
         switch (m.getString("type", "")) {
-            case "joined" -> joined.complete(m.getString("sessionId"));
+            case "joined" -> {
+                if (m.getString("resumeToken") != null) {
+                    resumeToken = m.getString("resumeToken");
+                }
+                joined.complete(m.getString("sessionId"));
+            }
+            case "resume_token" -> resumeToken = m.getString("resumeToken", resumeToken);
+            case "bye" -> endedReason = m.getString("reason", "bye");
             case "answer" -> pc.setRemoteDescription(new RTCSessionDescription(RTCSdpType.ANSWER, m.getString("sdp")),
                     new SetSessionDescriptionObserver() {
                         @Override public void onSuccess() {
@@ -430,7 +521,7 @@ public final class EdgeClient implements AutoCloseable {
             case "error" -> {
                 signalingErrors.add(m);
                 if (!joined.isDone()) {
-                    joined.completeExceptionally(new IllegalStateException("join refused: " + m.encode()));
+                    joined.completeExceptionally(new Refused(m));
                 }
             }
             default -> { }
@@ -441,6 +532,99 @@ public final class EdgeClient implements AutoCloseable {
         WebSocket w = ws;
         if (w != null && !w.isOutputClosed()) {
             w.sendText(m.encode(), true).join();
+        }
+    }
+
+    // ---------------------------------------------------------------- reconnection
+
+    private void onConnectionLost(String why) {
+        if (closed.get() || endedReason != null || !reconnect.enabled() || resumeToken == null
+                || !recovering.compareAndSet(false, true)) {
+            return;
+        }
+        long lostAt = System.nanoTime();
+        signalingErrors.add(new JsonObject().put("code", "connection_lost").put("message", why));
+        try {
+            reconnectThread.execute(() -> recover(lostAt));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            recovering.set(false); // closing
+        }
+    }
+
+    private void recover(long lostAt) {
+        try {
+            stopMedia();
+            generation.incrementAndGet(); // events of the lost socket and peer are ignored from here on
+            state = RTCPeerConnectionState.NEW;
+            signalingThread.submit(this::disposePeer).get(15, TimeUnit.SECONDS);
+            WebSocket old = ws;
+            if (old != null) {
+                old.abort();
+            }
+            long deadline = lostAt + reconnect.giveUpAfter().toNanos();
+            long backoff = Math.max(1, reconnect.initialBackoff().toMillis());
+            while (!closed.get()) {
+                try {
+                    resumeOnce(Duration.ofSeconds(15));
+                    reconnectTimes.add(Duration.ofNanos(System.nanoTime() - lostAt));
+                    return;
+                } catch (Refused r) {
+                    if (r.code.equals("resume_expired") || r.code.equals("bad_resume")) {
+                        endedReason = r.code; // the edge will not continue this session
+                        return;
+                    }
+                } catch (Exception e) {
+                    signalingErrors.add(new JsonObject().put("code", "reconnect").put("message", e.toString()));
+                }
+                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) > deadline) {
+                    endedReason = "reconnect_gave_up";
+                    return;
+                }
+                stopMedia();
+                generation.incrementAndGet();
+                signalingThread.submit(this::disposePeer).get(15, TimeUnit.SECONDS);
+                WebSocket w = ws;
+                if (w != null) {
+                    w.abort();
+                }
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, Math.max(1, reconnect.maxBackoff().toMillis()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            signalingErrors.add(new JsonObject().put("code", "reconnect").put("message", e.toString()));
+            endedReason = "reconnect_failed";
+        } finally {
+            recovering.set(false);
+        }
+    }
+
+    /** One attempt: a new socket, {@code join} with the resume token, a new peer, until it connects. */
+    private void resumeOnce(Duration timeout) throws Exception {
+        CompletableFuture<String> j = new CompletableFuture<>();
+        joined = j;
+        connected = new CountDownLatch(1);
+        int gen = generation.get();
+        ws = http.newWebSocketBuilder().buildAsync(wsUri, new Listener(gen)).get(10, TimeUnit.SECONDS);
+        send(new JsonObject().put("type", "join").put("resumeToken", resumeToken));
+        try {
+            j.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception x ? x : e;
+        }
+        signalingThread.submit(this::createPeer).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!connected.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("resumed peer did not connect within " + timeout + " (state " + state + ")");
+        }
+    }
+
+    private void stopMedia() throws InterruptedException {
+        pushing = false;
+        ScheduledExecutorService mt = mediaThread;
+        if (mt != null) {
+            mt.shutdownNow();
+            mt.awaitTermination(2, TimeUnit.SECONDS);
         }
     }
 
@@ -488,11 +672,18 @@ public final class EdgeClient implements AutoCloseable {
     public long agentFrames() { return agentFrames.get(); }
     public long loudAgentFrames() { return loudAgentFrames.get(); }
     public double maxAgentRms() { return maxAgentRms; }
+    /** Time from each connection loss to the resumed peer being connected, in order. */
+    public List<Duration> reconnectTimes() { return new ArrayList<>(reconnectTimes); }
+    /** Why the session ended from this client's view (edge's {@code bye} reason, or a refused resume), else null. */
+    public String endedReason() { return endedReason; }
+    /** True while the client is reconnecting after a loss. */
+    public boolean reconnecting() { return recovering.get(); }
 
     /**
      * Drops the signaling socket and the peer without saying goodbye, as a crashed browser would (bad-input tests).
      */
     public void vanish() {
+        endedReason = "vanished"; // no reconnection for a client that vanished on purpose
         WebSocket w = ws;
         if (w != null) {
             w.abort();
@@ -509,6 +700,12 @@ public final class EdgeClient implements AutoCloseable {
     private void close(boolean sayBye) {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        reconnectThread.shutdownNow();
+        try {
+            reconnectThread.awaitTermination(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         pushing = false;
         if (mediaThread != null) {
@@ -527,7 +724,7 @@ public final class EdgeClient implements AutoCloseable {
             }
         }
         try {
-            signalingThread.submit(this::dispose).get(15, TimeUnit.SECONDS);
+            signalingThread.submit(this::disposePeer).get(15, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("client dispose failed", e);
         } finally {
@@ -542,7 +739,12 @@ public final class EdgeClient implements AutoCloseable {
         }
     }
 
-    private void dispose() {
+    /** Disposes the current peer and its native objects, leaving the client ready for a new peer. */
+    private void disposePeer() {
+        mediaThread = null;
+        offerSent = false;
+        pendingCandidates.clear();
+        pushTicks = 0;
         if (remoteAudio != null && remoteSink != null) {
             remoteAudio.removeSink(remoteSink);
         }
@@ -570,5 +772,16 @@ public final class EdgeClient implements AutoCloseable {
         if (lease != null) {
             FACTORIES.release(lease);
         }
+        remoteAudio = null;
+        remoteSink = null;
+        dataChannel = null;
+        pc = null;
+        audioTrack = null;
+        cameraTrack = null;
+        screenTrack = null;
+        audioSource = null;
+        cameraSource = null;
+        screenSource = null;
+        lease = null;
     }
 }
