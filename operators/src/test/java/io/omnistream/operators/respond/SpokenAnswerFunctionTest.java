@@ -84,7 +84,8 @@ class SpokenAnswerFunctionTest {
         List<AgentResponse> first = out();
         assertThat(text(first)).contains("sign in").contains("0x80070005");
         assertThat(first.stream().filter(r -> r.getAudio() != null).count()).as("prepared audio chunks out at once").isGreaterThan(5);
-        assertThat(activity()).extracting(a -> a.speaking).containsExactly(true);
+        // speaking starts with the first chunk (a short answer synthesised ahead may already be complete as well)
+        assertThat(activity()).extracting(a -> a.speaking).startsWith(true);
 
         advanceUntilFinal();
         List<AgentResponse> all = out();
