@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
@@ -108,7 +109,7 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
             default:
                 break;
         }
-        if (chunk.getCaptureTimeMicros() < state.originMicros && !emittedAny(state)) {
+        if (chunk.getCaptureTimeMicros() < state.originMicros && state.nextTick == 0) { // nothing emitted yet
             rebase(state, chunk.getCaptureTimeMicros());
         }
         if (chunk.getKind() == MediaKind.AUDIO) {
@@ -433,21 +434,19 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
         return first;
     }
 
-    private static boolean emittedAny(AlignState state) {
-        return state.lastScreenSeqEmitted >= 0 || state.nextTick > 0;
-    }
-
     /** Moves the tick grid back by whole ticks so a chunk older than the first one seen still gets a tick. */
     private void rebase(AlignState state, long captureMicros) {
         long ticks = Math.floorDiv(state.originMicros - captureMicros + tickMicros - 1, tickMicros);
         state.originMicros -= ticks * tickMicros;
         long shift = ticks * samplesPerTick;
-        java.util.TreeMap<Long, byte[]> moved = new java.util.TreeMap<>();
-        state.audio.forEach((k, v) -> moved.put(k + shift, v));
-        state.audio = moved;
-        java.util.TreeMap<Long, Long> movedArrival = new java.util.TreeMap<>();
-        state.audioArrival.forEach((k, v) -> movedArrival.put(k + shift, v));
-        state.audioArrival = movedArrival;
+        state.audio = shiftKeys(state.audio, shift);
+        state.audioArrival = shiftKeys(state.audioArrival, shift);
+    }
+
+    private static <V> TreeMap<Long, V> shiftKeys(TreeMap<Long, V> map, long shift) {
+        TreeMap<Long, V> moved = new TreeMap<>();
+        map.forEach((k, v) -> moved.put(k + shift, v));
+        return moved;
     }
 
     /** The payload's bytes, without a copy when the buffer wraps a whole array (as Avro's decoder gives us). */
