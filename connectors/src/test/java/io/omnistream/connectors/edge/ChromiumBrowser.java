@@ -7,17 +7,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Debian's headless Chromium with fake media devices, driven over the Chrome DevTools Protocol (plain
@@ -33,9 +27,7 @@ final class ChromiumBrowser implements AutoCloseable {
     private final long pgid;
     private final Thread hook;
     private final Path userDataDir;
-    private WebSocket page;
-    private final AtomicInteger ids = new AtomicInteger();
-    private final Map<Integer, CompletableFuture<JsonObject>> pending = new ConcurrentHashMap<>();
+    private JsonRpcSocket page;
 
     ChromiumBrowser(String url, Path wav, Path y4m, Path workDir) throws Exception {
         userDataDir = Files.createTempDirectory(workDir, "chromium-profile-");
@@ -90,38 +82,13 @@ final class ChromiumBrowser implements AutoCloseable {
                 Thread.sleep(100);
             }
         }
-        page = HTTP.newWebSocketBuilder().buildAsync(URI.create(wsUrl), new WebSocket.Listener() {
-            private final StringBuilder buf = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                buf.append(data);
-                if (last) {
-                    JsonObject m = new JsonObject(buf.toString());
-                    buf.setLength(0);
-                    Integer id = m.getInteger("id");
-                    if (id != null) {
-                        CompletableFuture<JsonObject> f = pending.remove(id);
-                        if (f != null) {
-                            f.complete(m);
-                        }
-                    }
-                }
-                ws.request(1);
-                return null;
-            }
-        }).get(10, TimeUnit.SECONDS);
+        page = JsonRpcSocket.open(HTTP, URI.create(wsUrl));
     }
 
     /** Runtime.evaluate in the page; returns the value (by value), awaiting promises. */
     Object eval(String expression) throws Exception {
-        int id = ids.incrementAndGet();
-        CompletableFuture<JsonObject> f = new CompletableFuture<>();
-        pending.put(id, f);
-        page.sendText(new JsonObject().put("id", id).put("method", "Runtime.evaluate").put("params",
-                new JsonObject().put("expression", expression).put("awaitPromise", true).put("returnByValue", true))
-                .encode(), true).join();
-        JsonObject r = f.get(60, TimeUnit.SECONDS);
+        JsonObject r = page.call("Runtime.evaluate",
+                new JsonObject().put("expression", expression).put("awaitPromise", true).put("returnByValue", true));
         if (r.containsKey("error")) {
             throw new IllegalStateException("CDP error: " + r.getJsonObject("error"));
         }

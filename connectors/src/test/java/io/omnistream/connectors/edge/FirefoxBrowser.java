@@ -5,15 +5,9 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Debian's headless Firefox ESR driven over WebDriver BiDi (its own remote protocol, no driver download), with
@@ -27,10 +21,8 @@ final class FirefoxBrowser implements AutoCloseable {
     private final Process group;
     private final long pgid;
     private final Thread hook;
-    private final WebSocket bidi;
+    private final JsonRpcSocket bidi;
     private final String context;
-    private final AtomicInteger ids = new AtomicInteger();
-    private final Map<Integer, CompletableFuture<JsonObject>> pending = new ConcurrentHashMap<>();
 
     FirefoxBrowser(String url, Path workDir) throws Exception {
         Path profile = Files.createTempDirectory(workDir, "firefox-profile-");
@@ -69,30 +61,11 @@ final class FirefoxBrowser implements AutoCloseable {
         call("browsingContext.navigate", new JsonObject().put("context", context).put("url", url).put("wait", "complete"));
     }
 
-    private WebSocket connect(int port) throws Exception {
+    private JsonRpcSocket connect(int port) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try {
-                return HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/session"),
-                        new WebSocket.Listener() {
-                            private final StringBuilder buf = new StringBuilder();
-
-                            @Override
-                            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                                buf.append(data);
-                                if (last) {
-                                    JsonObject m = new JsonObject(buf.toString());
-                                    buf.setLength(0);
-                                    Integer id = m.getInteger("id");
-                                    CompletableFuture<JsonObject> f = id == null ? null : pending.remove(id);
-                                    if (f != null) {
-                                        f.complete(m);
-                                    }
-                                }
-                                ws.request(1);
-                                return null;
-                            }
-                        }).get(5, TimeUnit.SECONDS);
+                return JsonRpcSocket.open(HTTP, URI.create("ws://127.0.0.1:" + port + "/session"));
             } catch (Exception e) {
                 if (System.nanoTime() > deadline || !group.isAlive()) {
                     throw new IllegalStateException("Firefox did not open its WebDriver BiDi port", e);
@@ -103,11 +76,7 @@ final class FirefoxBrowser implements AutoCloseable {
     }
 
     private JsonObject call(String method, JsonObject params) throws Exception {
-        int id = ids.incrementAndGet();
-        CompletableFuture<JsonObject> f = new CompletableFuture<>();
-        pending.put(id, f);
-        bidi.sendText(new JsonObject().put("id", id).put("method", method).put("params", params).encode(), true).join();
-        JsonObject r = f.get(60, TimeUnit.SECONDS);
+        JsonObject r = bidi.call(method, params);
         if (!"success".equals(r.getString("type"))) {
             throw new IllegalStateException("BiDi " + method + " failed: " + r.encode());
         }
