@@ -12,6 +12,12 @@ import java.util.Map;
  * held in a small jitter queue that the edge's audio clock drains one frame per 10 ms tick into the session's
  * {@code CustomAudioSource}. Duplicates (same responseId and seq, as at-least-once sinks produce) are dropped;
  * a barge-in or a cancelled response empties the queue at once, so at most the frame being pushed still plays.
+ *
+ * <p>A new answer <em>supersedes</em> the one still playing: its first chunk empties the queue, so the customer
+ * hears the answer to what they just said, not the tail of the previous one (an agent never finishes an old
+ * sentence before answering a new question). Later chunks of a superseded answer (its synthesis may still be
+ * streaming) are dropped as stale. Answers are told apart by responseId, not by turn number, so a job restarted
+ * without state (turn numbers starting again) is still heard.
  */
 public final class AgentVoice {
     /** Output rate of the agent track. */
@@ -36,31 +42,66 @@ public final class AgentVoice {
     private boolean finalSeen;
     private long dropped;
     private String cancelledResponse;
+    private final Map<String, Boolean> supersededIds = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
+            return size() > 256;
+        }
+    };
+    private long superseded;
+    private long stale;
 
     public AgentVoice(int jitterFrames, int maxQueued) {
         this.jitterFrames = Math.max(1, jitterFrames);
         this.maxQueued = maxQueued;
     }
 
+    /** What {@link #offer} did with a response chunk. */
+    public enum Offer {
+        /** Accepted (queued, or a cancellation that flushed the queue). */
+        ACCEPTED,
+        /** Same responseId and seq seen before. */
+        DUPLICATE,
+        /** Belongs to a cancelled response or to one superseded by a newer answer. */
+        STALE
+    }
+
     /**
      * Accepts one AgentResponse; returns false if it was a duplicate (already seen responseId/seq) or belongs to a
-     * response that was cancelled.
+     * response that was cancelled or superseded.
      */
     public synchronized boolean offer(AgentResponse r) {
+        return classify(r) == Offer.ACCEPTED;
+    }
+
+    /** Like {@link #offer} but says why a chunk was not played. */
+    public synchronized Offer classify(AgentResponse r) {
         String key = r.getResponseId() + "#" + r.getSeq();
         if (seen.putIfAbsent(key, Boolean.TRUE) != null) {
-            return false;
+            return Offer.DUPLICATE;
         }
         String rid = r.getResponseId().toString();
+        if (supersededIds.containsKey(rid)) {
+            stale++;
+            return Offer.STALE;
+        }
         if (r.getCancelled()) {
             cancelledResponse = rid;
             flush();
-            return true;
+            return Offer.ACCEPTED;
         }
         if (rid.equals(cancelledResponse)) {
-            return false; // late chunk of a cancelled answer
+            stale++;
+            return Offer.STALE; // late chunk of a cancelled answer
         }
         if (!rid.equals(currentResponse)) {
+            if (currentResponse != null) {
+                supersededIds.put(currentResponse, Boolean.TRUE);
+                if (!queue.isEmpty() || carry.length > 0) {
+                    superseded++;
+                    flush();
+                }
+            }
             currentResponse = rid;
             carry = new short[0];
             resampler = null;
@@ -94,7 +135,7 @@ public final class AgentVoice {
                 carry = new short[0];
             }
         }
-        return true;
+        return Offer.ACCEPTED;
     }
 
     private void enqueue(short[] s, int off, int len) {
@@ -138,5 +179,15 @@ public final class AgentVoice {
 
     public synchronized long droppedFrames() {
         return dropped;
+    }
+
+    /** Answers cut short because a newer turn's answer started. */
+    public synchronized long supersededAnswers() {
+        return superseded;
+    }
+
+    /** Chunks dropped because their answer was cancelled or an older turn's. */
+    public synchronized long staleChunks() {
+        return stale;
     }
 }

@@ -26,6 +26,8 @@ public final class EdgeMetrics {
     final Counter agentDuplicates;
     final Counter agentFramesPlayed;
     final Counter agentFlushes;
+    final Counter agentSuperseded;
+    final Counter agentStale;
     final Counter returnPathDecodeErrors;
 
     EdgeMetrics(MeterRegistry registry) {
@@ -48,6 +50,10 @@ public final class EdgeMetrics {
         agentDuplicates = Counter.builder("omni.edge.agent.duplicates").register(registry);
         agentFramesPlayed = Counter.builder("omni.edge.agent.frames.played").register(registry);
         agentFlushes = Counter.builder("omni.edge.agent.flushes").register(registry);
+        agentSuperseded = Counter.builder("omni.edge.agent.superseded")
+                .description("Answers cut short because a newer answer started").register(registry);
+        agentStale = Counter.builder("omni.edge.agent.stale")
+                .description("Answer chunks dropped because their answer was cancelled or superseded").register(registry);
         returnPathDecodeErrors = Counter.builder("omni.edge.returnpath.decode.errors").register(registry);
     }
 
@@ -71,6 +77,8 @@ public final class EdgeMetrics {
     public double agentFramesPlayed() { return agentFramesPlayed.count(); }
     public double agentDuplicates() { return agentDuplicates.count(); }
     public double agentFlushes() { return agentFlushes.count(); }
+    public double agentSuperseded() { return agentSuperseded.count(); }
+    public double agentStale() { return agentStale.count(); }
     public double sessionsEnded() { return sessionsEnded.count(); }
     public double sessionsResumed() { return sessionsResumed.count(); }
 }

@@ -387,9 +387,18 @@ final class EdgeSession {
     }
 
     void deliverAgent(AgentResponse r) {
-        if (!voice.offer(r)) {
+        long supersededBefore = voice.supersededAnswers();
+        AgentVoice.Offer offer = voice.classify(r);
+        if (offer == AgentVoice.Offer.DUPLICATE) {
             metrics.agentDuplicates.increment();
             return;
+        }
+        if (offer == AgentVoice.Offer.STALE) {
+            metrics.agentStale.increment();
+            return;
+        }
+        if (voice.supersededAnswers() > supersededBefore) {
+            metrics.agentSuperseded.increment();
         }
         if (r.getCancelled()) {
             metrics.agentFlushes.increment();

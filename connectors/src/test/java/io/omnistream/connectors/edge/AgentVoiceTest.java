@@ -75,4 +75,34 @@ class AgentVoiceTest {
         assertThat(v.queuedFrames()).isEqualTo(50);
         assertThat(v.droppedFrames()).isEqualTo(50);
     }
+
+    @Test
+    void aNewAnswerCutsThePreviousOneStillPlayingAndItsLateChunksAreDropped() {
+        AgentVoice v = new AgentVoice(1, 1000);
+        v.offer(audio("s/1", 0, 16000, 3.0, false));
+        v.nextFrame();
+        assertThat(v.queuedFrames()).isGreaterThan(250);
+        assertThat(v.classify(audio("s/2", 0, 16000, 0.1, true))).isEqualTo(AgentVoice.Offer.ACCEPTED);
+        assertThat(v.queuedFrames()).isEqualTo(10);
+        assertThat(v.supersededAnswers()).isEqualTo(1);
+        // the old answer's synthesis was still streaming: its next chunk must not be heard after the new answer
+        assertThat(v.classify(audio("s/1", 1, 16000, 1.0, false))).isEqualTo(AgentVoice.Offer.STALE);
+        // nor may its cancellation (a barge-in of the old turn) cut the new answer
+        assertThat(v.classify(AgentResponse.newBuilder().setSessionId("s").setResponseId("s/1").setTurnId(1).setSeq(9)
+                .setCancelled(true).build())).isEqualTo(AgentVoice.Offer.STALE);
+        assertThat(v.queuedFrames()).isEqualTo(10);
+        assertThat(v.staleChunks()).isEqualTo(2);
+    }
+
+    @Test
+    void anAnswerThatFinishedPlayingIsNotCountedAsCutShort() {
+        AgentVoice v = new AgentVoice(1, 1000);
+        v.offer(audio("s/1", 0, 16000, 0.05, true));
+        while (v.nextFrame() != null) {
+            // play it out
+        }
+        assertThat(v.offer(audio("s/2", 0, 16000, 0.05, true))).isTrue();
+        assertThat(v.supersededAnswers()).isZero();
+        assertThat(v.queuedFrames()).isEqualTo(5);
+    }
 }
