@@ -2,9 +2,6 @@ package io.omnistream.loadtests.loop;
 
 import io.omnistream.connectors.edge.client.EdgeClient;
 import io.omnistream.loadtests.eval.Recordings;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,38 +81,11 @@ public final class LoopLoadBenchmark {
         Files.createDirectories(work);
         List<short[]> recordings = Recordings.loadAll();
 
-        List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
-                "-Xmx3g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-                "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"));
-        for (String p : new String[] {"omni.project.root", "log4j2.configurationFile", "loop.webroot", "omni.models.dir"}) {
-            if (System.getProperty(p) != null) {
-                cmd.add("-D" + p + "=" + System.getProperty(p));
-            }
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), LoopSystemMain.class.getName(),
-                work.resolve("load-run-" + System.currentTimeMillis()).toString()));
-        Process system = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         List<Step> results = new ArrayList<>();
         List<Session> sessions = new ArrayList<>();
         String stopReason = "last step reached";
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(system.getInputStream()));
-            String kafka = null, url = null;
-            for (String line; (line = out.readLine()) != null; ) {
-                System.out.println("[system] " + line);
-                if (line.startsWith("OMNI_READY ")) {
-                    String[] f = line.split(" ");
-                    kafka = f[1];
-                    url = f[2];
-                    break;
-                }
-            }
-            if (url == null) {
-                throw new IllegalStateException("omni run did not start in the child process");
-            }
-            Thread drain = new Thread(() -> out.lines().forEach(l -> System.out.println("[system] " + l)), "system-out");
-            drain.setDaemon(true);
-            drain.start();
+        try (SystemProcess system = SystemProcess.start(work.resolve("load-run-" + System.currentTimeMillis()), List.of())) {
+            String kafka = system.kafkaBootstrap, url = system.edgeUrl;
             long pid = system.pid();
             long self = ProcessHandle.current().pid();
             ProcStats.Sample idle = ProcStats.sample(pid);
@@ -187,11 +157,6 @@ public final class LoopLoadBenchmark {
                         System.out.println("loop: close failed: " + e);
                     }
                 }
-            }
-        } finally {
-            system.getOutputStream().close();
-            if (!system.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                system.destroyForcibly();
             }
         }
         report(results, stopReason, args, work.resolve("loop-load.html"));
