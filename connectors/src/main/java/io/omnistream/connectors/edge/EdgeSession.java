@@ -393,19 +393,25 @@ final class EdgeSession {
             metrics.agentDuplicates.increment();
             return;
         }
-        if (offer == AgentVoice.Offer.STALE) {
+        boolean stale = offer == AgentVoice.Offer.STALE;
+        if (stale) {
             metrics.agentStale.increment();
-            return;
         }
         if (voice.supersededAnswers() > supersededBefore) {
             metrics.agentSuperseded.increment();
         }
-        if (r.getCancelled()) {
+        if (r.getCancelled() && !stale) {
             metrics.agentFlushes.increment();
         }
         JsonObject j = new JsonObject().put("type", "answer").put("responseId", r.getResponseId().toString())
                 .put("turnId", r.getTurnId()).put("seq", r.getSeq()).put("isFinal", r.getIsFinal())
                 .put("cancelled", r.getCancelled()).put("hasAudio", r.getAudio() != null);
+        if (stale) {
+            // still delivered (every accepted chunk reaches the client once, none is lost silently), marked so the
+            // client neither shows nor attributes it: its audio was not played
+            sendData(j.put("stale", true));
+            return;
+        }
         if (r.getTextDelta() != null) {
             j.put("text", r.getTextDelta().toString());
         }
