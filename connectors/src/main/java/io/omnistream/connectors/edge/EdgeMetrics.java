@@ -1,6 +1,7 @@
 package io.omnistream.connectors.edge;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
@@ -29,6 +30,7 @@ public final class EdgeMetrics {
     final Counter agentSuperseded;
     final Counter agentStale;
     final Counter returnPathDecodeErrors;
+    final DistributionSummary audioJitterBufferMs;
 
     EdgeMetrics(MeterRegistry registry) {
         for (SignalingError e : SignalingError.values()) {
@@ -55,6 +57,9 @@ public final class EdgeMetrics {
         agentStale = Counter.builder("omni.edge.agent.stale")
                 .description("Answer chunks dropped because their answer was cancelled or superseded").register(registry);
         returnPathDecodeErrors = Counter.builder("omni.edge.returnpath.decode.errors").register(registry);
+        audioJitterBufferMs = DistributionSummary.builder("omni.edge.audio.receive.jitter.buffer")
+                .description("Average delay of the customer's audio in the edge's receive jitter buffer (NetEq), sampled"
+                        + " each second per session").baseUnit("milliseconds").register(registry);
     }
 
     void error(SignalingError e) {
@@ -77,6 +82,9 @@ public final class EdgeMetrics {
     public double agentFramesPlayed() { return agentFramesPlayed.count(); }
     public double agentDuplicates() { return agentDuplicates.count(); }
     public double agentFlushes() { return agentFlushes.count(); }
+    /** Mean and max of the sampled receive jitter buffer delays, ms. */
+    public double audioJitterBufferMeanMs() { return audioJitterBufferMs.mean(); }
+    public double audioJitterBufferMaxMs() { return audioJitterBufferMs.max(); }
     public double agentSuperseded() { return agentSuperseded.count(); }
     public double agentStale() { return agentStale.count(); }
     public double sessionsEnded() { return sessionsEnded.count(); }

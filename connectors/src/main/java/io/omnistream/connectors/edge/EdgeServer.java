@@ -548,6 +548,7 @@ public final class EdgeServer implements AutoCloseable {
             } else if (now - s.resumeTokenSentNanos > refresh) {
                 sendResumeToken(s);
             }
+            s.sampleReceiveStats();
         }
         long ms = System.currentTimeMillis();
         issued.values().removeIf(exp -> exp < ms);

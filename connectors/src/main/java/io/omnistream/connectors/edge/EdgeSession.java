@@ -386,6 +386,41 @@ final class EdgeSession {
         sendData(j);
     }
 
+    private double lastJitterDelaySec = -1;
+    private double lastJitterEmitted = -1;
+
+    /**
+     * Samples the customer audio's receive jitter buffer (WebRTC {@code inbound-rtp} jitterBufferDelay /
+     * jitterBufferEmittedCount over the last interval) into {@code omni.edge.audio.receive.jitter.buffer}: the part
+     * of capture → edge delay that the edge itself adds. Called by the edge's housekeeping timer.
+     */
+    void sampleReceiveStats() {
+        if (closed.get() || negotiating || lane.backlog() > 0) {
+            return;
+        }
+        lane.execute(() -> {
+            if (!closed.get()) { // close() disposes the peer on this lane, so it is alive here
+                pc.getStats(this::onReceiveStats);
+            }
+        });
+    }
+
+    private synchronized void onReceiveStats(dev.onvoid.webrtc.RTCStatsReport report) {
+        for (dev.onvoid.webrtc.RTCStats st : report.getStats().values()) {
+            Map<String, Object> a = st.getAttributes();
+            if (st.getType() == dev.onvoid.webrtc.RTCStatsType.INBOUND_RTP && "audio".equals(String.valueOf(a.get("kind")))
+                    && a.get("jitterBufferDelay") instanceof Number delay
+                    && a.get("jitterBufferEmittedCount") instanceof Number emitted) {
+                double d = delay.doubleValue(), n = emitted.doubleValue();
+                if (lastJitterEmitted >= 0 && n > lastJitterEmitted) {
+                    metrics.audioJitterBufferMs.record((d - lastJitterDelaySec) / (n - lastJitterEmitted) * 1000);
+                }
+                lastJitterDelaySec = d;
+                lastJitterEmitted = n;
+            }
+        }
+    }
+
     void deliverAgent(AgentResponse r) {
         long supersededBefore = voice.supersededAnswers();
         AgentVoice.Offer offer = voice.classify(r);

@@ -46,6 +46,10 @@ class JavaClientEdgeITCase {
                 MediaChecks.assertVideo(kafka.media(sid, MediaKind.CAMERA), 320, 240, 15);
                 MediaChecks.assertVideo(kafka.media(sid, MediaKind.SCREEN), 1280, 720, 2);
                 assertThat(kafka.control(sid)).extracting(c -> c.getType()).contains(ControlType.STARTED);
+                // the edge samples how long the customer's audio waits in its receive jitter buffer
+                await(() -> edge.metrics().audioJitterBufferMeanMs() > 0, Duration.ofSeconds(10),
+                        () -> "jitter buffer delay sampled: " + edge.metrics().audioJitterBufferMeanMs());
+                assertThat(edge.metrics().audioJitterBufferMaxMs()).isLessThan(10_000);
 
                 // the answer, with one chunk delivered twice (at-least-once sink)
                 byte[] tone = TestMedia.tone(24000, 440, 1.0, 0.5);

@@ -49,6 +49,7 @@ public final class LoopLatencyBenchmark {
                 BrowserLoop.PageResult page = BrowserLoop.run(running.edgeUrl, media, work, Duration.ofSeconds(12),
                         System.out::println);
                 Thread.sleep(500);
+                edgeJitter = edgeJitterBuffer(running.edgeUrl);
                 LoopAnalysis a = new LoopAnalysis(page, traces, media);
                 Files.writeString(work.resolve("loop-latency-raw.json"), new io.vertx.core.json.JsonObject()
                         .put("turns", page.turns()).put("bargeIns", page.bargeIns()).put("latencyEvents", page.latencyEvents())
@@ -66,6 +67,31 @@ public final class LoopLatencyBenchmark {
             }
         }
         System.exit(0); // Flink/Kafka leave non-daemon threads behind
+    }
+
+    private static String edgeJitter = "not read";
+
+    /** Mean and max of the edge's sampled receive jitter buffer delay, from its Prometheus endpoint. */
+    static String edgeJitterBuffer(String edgeUrl) {
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(edgeUrl.replaceAll("/$", "") + "/metrics"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            double sum = Double.NaN, count = Double.NaN, max = Double.NaN;
+            for (String line : body.split("\n")) {
+                String[] f = line.split(" ");
+                if (line.startsWith("omni_edge_audio_receive_jitter_buffer_milliseconds_sum")) {
+                    sum = Double.parseDouble(f[f.length - 1]);
+                } else if (line.startsWith("omni_edge_audio_receive_jitter_buffer_milliseconds_count")) {
+                    count = Double.parseDouble(f[f.length - 1]);
+                } else if (line.startsWith("omni_edge_audio_receive_jitter_buffer_milliseconds_max")) {
+                    max = Double.parseDouble(f[f.length - 1]);
+                }
+            }
+            return String.format(Locale.ROOT, "mean %.0f ms over %.0f samples (max of the last minute %.0f ms)", sum / count, count, max);
+        } catch (Exception e) {
+            return "not read: " + e;
+        }
     }
 
     static void report(LoopAnalysis a, BrowserLoop.PageResult page, LoopMedia media, String[] args, Path html)
@@ -91,6 +117,8 @@ public final class LoopLatencyBenchmark {
         md.append(String.format(Locale.ROOT, "- calibration: %s; captions %d, answer text deltas %d, page errors %s%n%n",
                 LoopAnalysis.pageUtterances(page).size() + " of " + media.utterances.size() + " utterance beeps heard", page.captions().size(), page.answers().size(),
                 page.errors().encode()));
+        md.append("- edge receive jitter buffer (customer audio, WebRTC inbound-rtp, sampled each second): ").append(edgeJitter)
+                .append("\n\n");
         md.append(a.stageTable());
         System.out.println("\n===== RESULTS.md (whole loop, browser) =====\n" + md);
 
