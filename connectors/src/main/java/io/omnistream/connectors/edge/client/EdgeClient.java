@@ -392,13 +392,26 @@ public final class EdgeClient implements AutoCloseable {
             audioSource.pushAudio(frame, 16, 48000, 1, 480);
             long tick = audioPos / 480; // 100 ticks per second
             if (cameraSource != null && options.cameraFps() > 0 && tick % Math.max(1, 100 / options.cameraFps()) == 0) {
-                cameraSource.pushFrame(syntheticFrame(options.videoWidth(), options.videoHeight(), frameNo++, false));
+                push(cameraSource, syntheticFrame(options.videoWidth(), options.videoHeight(), frameNo++, false));
             }
             if (screenSource != null && tick % 20 == 0) { // 5 fps source; the picture changes once a second
-                screenSource.pushFrame(syntheticFrame(1280, 720, tick / 100, true));
+                push(screenSource, syntheticFrame(1280, 720, tick / 100, true));
             }
         } catch (RuntimeException e) {
             signalingErrors.add(new JsonObject().put("code", "media").put("message", e.toString()));
+        }
+    }
+
+    /**
+     * Pushes a frame and drops our reference: the source keeps what it still needs, and a frame that is not released
+     * stays in native memory for good (about 14 MB/s per client at 15 fps VGA + 5 fps 720p — it took a 30-minute
+     * soak's load generator to 22 GB).
+     */
+    private static void push(dev.onvoid.webrtc.media.video.CustomVideoSource source, VideoFrame frame) {
+        try {
+            source.pushFrame(frame);
+        } finally {
+            frame.release();
         }
     }
 
