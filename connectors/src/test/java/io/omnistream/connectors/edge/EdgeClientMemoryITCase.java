@@ -30,7 +30,7 @@ class EdgeClientMemoryITCase {
             Thread.sleep(30_000);
             System.gc();
             long grown = rssBytes() - before;
-            assertThat(edge.metrics().cameraFrames() - cameraBefore).as("camera frames kept flowing").isGreaterThan(100);
+            assertThat(edge.metrics().cameraFrames() - cameraBefore).as("camera frames kept flowing").isGreaterThan(20);
             assertThat(grown).as("RSS growth over 30 s of camera + screen, bytes").isLessThan(100L * 1024 * 1024);
         }
     }
