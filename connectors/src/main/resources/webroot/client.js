@@ -1,5 +1,9 @@
 // Omnistream web client: joins the edge over WebSocket signaling, sends mic + camera (+ screen) over WebRTC,
 // plays the agent's voice and shows the events the pipeline sends back on the "omni" data channel.
+// When the edge restarts or the connection drops (signaling socket closed or failed, ICE failed or disconnected
+// for a while), it reconnects with backoff and resumes the SAME session with the edge's latest resume token: a new
+// peer connection with the same tracks, same sessionId, captions, answers and latency chart kept. A "bye" from the
+// edge or a refused resume (resume_expired, bad_resume) ends the session for good, as in EdgeClient.
 // Plain browser JavaScript (Chromium and Firefox), no build step. window.omni exposes state for tests.
 (function () {
   'use strict';
@@ -7,18 +11,35 @@
   const omni = window.omni = {
     state: 'idle', sessionId: null, events: [], answers: [], captions: [], errors: [],
     agentLevel: 0, maxAgentLevel: 0, agentAudioFrames: 0, pc: null,
+    // connection recovery: one entry per resumed connection {reason, lostAt, ms, attempts} (Date.now() ms)
+    reconnects: [], reconnectAttempts: 0, hasResumeToken: false, endedReason: null,
     // whole-loop latency measured on this page's clock (performance.now() ms); see the "loop" block below
     turns: [], bargeIns: [], truth: null, calibration: null, micActivity: [], utterances: [], beepLog: [],
   };
+  // Backoff between resume attempts (the first waits firstDelayMs, so that the edge has seen the old socket close),
+  // how long one attempt may take to get a connected peer, and how long ICE may stay "disconnected" before the
+  // connection counts as lost (shorter than the edge's iceDisconnectGrace, 10 s, after which it ends the session).
+  const RECONNECT = { firstDelayMs: 250, maxDelayMs: 2000, attemptTimeoutMs: 15000, disconnectedGraceMs: 4000 };
   let ws = null, pc = null, dc = null, localStream = null, screenTrack = null;
   const senders = {};
-  let audioCtx = null, analyser = null;
+  let audioCtx = null, analyser = null, agentSource = null, agentTimer = null, micTimer = null;
+  let signalingUrl = null, joinOptions = {}, mediaReady = null;
+  let resume = null;       // {token, expiresAt}: the latest resume token the edge gave this session
+  let ended = true;        // no session, or it ended for good (left, bye, refused): never reconnect
+  let gen = 0;             // generation of the current socket + peer; callbacks of older ones are ignored
+  let recovery = null;     // {reason, lostAt, attempts, timer, watchdog} while reconnecting
+  let disconnectedTimer = null;
 
-  function setState(s, cls) {
+  function setState(s, cls, label) {
     omni.state = s;
     const el = $('state');
-    el.textContent = s;
+    el.textContent = label || s;
     el.className = 'state ' + (cls || s);
+  }
+  function notice(text) {
+    const el = $('connection');
+    el.textContent = text || '';
+    el.hidden = !text;
   }
   function showError(code, message) {
     omni.errors.push({ code, message });
@@ -33,31 +54,81 @@
     box.scrollTop = box.scrollHeight;
     return d;
   }
+  function setButtons(inSession) {
+    $('join').disabled = inSession;
+    ['leave', 'mic', 'camera', 'screen'].forEach((b) => ($(b).disabled = !inSession));
+  }
 
   async function join(options) {
     options = options || {};
+    joinOptions = options;
+    ended = false;
+    resume = null;
+    omni.hasResumeToken = false;
+    omni.endedReason = null;
+    notice('');
     setState('joining', 'connecting');
     const res = await fetch('sessions', { method: 'POST' });
-    if (!res.ok) { showError('http_' + res.status, await res.text()); setState('failed'); return; }
+    if (!res.ok) { showError('http_' + res.status, await res.text()); ended = true; setState('failed'); return; }
     const ticket = await res.json();
     const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
-    ws = new WebSocket(scheme + location.host + ticket.signalingPath);
-    ws.onopen = () => send({ type: 'join', token: ticket.token });
-    ws.onclose = () => { if (omni.state !== 'left') setState('closed', 'idle'); };
-    ws.onmessage = async (ev) => {
-      const m = JSON.parse(ev.data);
-      switch (m.type) {
-        case 'joined': omni.sessionId = m.sessionId; await startPeer(m.iceServers || [], options); break;
-        case 'answer': await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp }); break;
-        case 'ice': if (m.candidate) { try { await pc.addIceCandidate({ candidate: m.candidate, sdpMid: m.sdpMid, sdpMLineIndex: m.sdpMLineIndex }); } catch (e) { console.warn(e); } } break;
-        case 'state': omni.edgeState = m.state; break;
-        case 'error': showError(m.code, m.message); break;
-        case 'bye': setState('left', 'idle'); break;
-      }
+    signalingUrl = scheme + location.host + ticket.signalingPath;
+    openSignaling({ type: 'join', token: ticket.token });
+  }
+
+  // One signaling socket; its callbacks act only while it is the current generation.
+  function openSignaling(first) {
+    const g = ++gen;
+    const sock = ws = new WebSocket(signalingUrl);
+    sock.onopen = () => { if (g === gen) sock.send(JSON.stringify(first)); };
+    sock.onerror = () => { if (g === gen) lost('signaling socket error'); };
+    sock.onclose = (ev) => { if (g === gen) lost('signaling socket closed (' + ev.code + ')'); };
+    sock.onmessage = (ev) => {
+      if (g !== gen) return;
+      onSignal(JSON.parse(ev.data), g).catch((e) => { console.warn(e); if (g === gen) lost('client error: ' + e); });
     };
   }
 
-  async function startPeer(iceServers, options) {
+  function rememberToken(token, expiresInSeconds) {
+    if (!token) return;
+    resume = { token, expiresAt: Date.now() + (expiresInSeconds || 60) * 1000 };
+    omni.hasResumeToken = true;
+  }
+
+  async function onSignal(m, g) {
+    switch (m.type) {
+      case 'joined':
+        if (m.resumed && m.sessionId !== omni.sessionId) { giveUp('resumed_other_session'); return; }
+        rememberToken(m.resumeToken, m.resumeExpiresInSeconds);
+        if (!m.resumed) {
+          omni.sessionId = m.sessionId;
+          mediaReady = captureMedia(joinOptions);
+          mediaReady.then(() => setButtons(!ended), (e) => {
+            showError('media', String(e));
+            send({ type: 'leave' });
+            finish('failed', 'no microphone or camera', 'media');
+          });
+        }
+        await mediaReady; // a resume that overtook the first capture waits for it
+        if (g !== gen) return;
+        await startPeer(m.iceServers || [], g);
+        if (!m.resumed && joinOptions.screenTrack && g === gen) await shareScreen(joinOptions.screenTrack);
+        break;
+      case 'resume_token': if (m.sessionId === omni.sessionId) rememberToken(m.resumeToken, m.expiresInSeconds); break;
+      case 'answer': if (pc) await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp }); break;
+      case 'ice': if (m.candidate && pc) { try { await pc.addIceCandidate({ candidate: m.candidate, sdpMid: m.sdpMid, sdpMLineIndex: m.sdpMLineIndex }); } catch (e) { console.warn(e); } } break;
+      case 'state': omni.edgeState = m.state; break;
+      case 'error':
+        showError(m.code, m.message);
+        // the edge will not continue this session; anything else (rate_limited, session_limit, a resume racing the
+        // edge's own notice of the lost connection: "is live on this edge") closes the socket and is retried
+        if (recovery && (m.code === 'resume_expired' || (m.code === 'bad_resume' && !/is live/.test(m.message)))) giveUp(m.code);
+        break;
+      case 'bye': finish('left', 'left (' + (m.reason || 'bye') + ')', m.reason || 'bye'); break;
+    }
+  }
+
+  async function captureMedia(options) {
     const wantVideo = options.video !== false;
     // a harness playing a known capture file (omni.truth) turns the voice processing off so its timeline holds
     const audio = omni.truth ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false } : true;
@@ -65,32 +136,124 @@
     $('preview').srcObject = localStream;
     omni.captureStartedAt = performance.now(); // a fake capture file starts about here
     watchMic(localStream);
-    pc = omni.pc = new RTCPeerConnection({ iceServers: iceServers.map((u) => ({ urls: u })) });
-    dc = pc.createDataChannel('omni', { ordered: true });
-    dc.onmessage = (ev) => onEvent(JSON.parse(ev.data));
+  }
+
+  // A peer connection for the current session with the tracks it already has (used again after a resume).
+  async function startPeer(iceServers, g) {
+    const p = pc = omni.pc = new RTCPeerConnection({ iceServers: iceServers.map((u) => ({ urls: u })) });
+    const channel = dc = p.createDataChannel('omni', { ordered: true });
+    channel.onmessage = (ev) => { if (p === pc) onEvent(JSON.parse(ev.data)); };
     const mic = localStream.getAudioTracks()[0];
     const cam = localStream.getVideoTracks()[0];
     // Fixed transceivers: toggling the camera or the screen later is a replaceTrack, never a renegotiation.
-    senders.audio = pc.addTransceiver(mic, { direction: 'sendrecv', streams: [localStream] });
-    senders.camera = pc.addTransceiver(cam || 'video', { direction: 'sendonly' });
-    senders.screen = pc.addTransceiver('video', { direction: 'sendonly' });
-    pc.ontrack = (ev) => { if (ev.track.kind === 'audio') playAgent(ev.streams[0] || new MediaStream([ev.track])); };
-    pc.onicecandidate = (ev) => send({ type: 'ice', candidate: ev.candidate ? ev.candidate.candidate : '',
-      sdpMid: ev.candidate ? ev.candidate.sdpMid : null, sdpMLineIndex: ev.candidate ? ev.candidate.sdpMLineIndex : 0 });
-    pc.onconnectionstatechange = () => {
-      const s = pc.connectionState;
-      setState(s, s === 'connected' ? 'connected' : (s === 'failed' ? 'failed' : 'connecting'));
-    };
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
+    senders.audio = p.addTransceiver(mic, { direction: 'sendrecv', streams: [localStream] });
+    senders.camera = p.addTransceiver(cam || 'video', { direction: 'sendonly' });
+    senders.screen = p.addTransceiver(screenTrack || 'video', { direction: 'sendonly' });
+    p.ontrack = (ev) => { if (p === pc && ev.track.kind === 'audio') playAgent(ev.streams[0] || new MediaStream([ev.track])); };
+    p.onicecandidate = (ev) => { if (p === pc) send({ type: 'ice', candidate: ev.candidate ? ev.candidate.candidate : '',
+      sdpMid: ev.candidate ? ev.candidate.sdpMid : null, sdpMLineIndex: ev.candidate ? ev.candidate.sdpMLineIndex : 0 }); };
+    p.onconnectionstatechange = () => { if (p === pc) onPeerState(p.connectionState); };
+    const offer = await p.createOffer();
+    await p.setLocalDescription(offer);
+    if (p !== pc || g !== gen) return;
     const tracks = {};
     tracks[senders.audio.mid] = 'audio';
     tracks[senders.camera.mid] = 'camera';
     tracks[senders.screen.mid] = 'screen';
-    send({ type: 'offer', sdp: pc.localDescription.sdp, tracks });
-    if (options.screenTrack) await shareScreen(options.screenTrack);
-    $('join').disabled = true;
-    ['leave', 'mic', 'camera', 'screen'].forEach((b) => ($(b).disabled = false));
+    send({ type: 'offer', sdp: p.localDescription.sdp, tracks });
+  }
+
+  function onPeerState(s) {
+    clearTimeout(disconnectedTimer);
+    if (s === 'connected') {
+      if (recovery) recovered();
+      setState('connected', 'connected');
+    } else if (s === 'failed') {
+      lost('ICE failed');
+    } else if (s === 'disconnected') {
+      // ICE often comes back by itself; if it does not, resume before the edge gives the peer up
+      disconnectedTimer = setTimeout(() => { if (pc && pc.connectionState === 'disconnected') lost('ICE disconnected'); },
+        RECONNECT.disconnectedGraceMs);
+      if (!recovery) setState('disconnected', 'connecting');
+    } else if (!recovery) {
+      setState(s, s === 'failed' ? 'failed' : 'connecting');
+    }
+  }
+
+  // ---- Losing and resuming the connection --------------------------------------------------------------------
+  // Drops the current socket and peer (their callbacks are ignored from here on); the local tracks stay.
+  function teardown() {
+    gen++;
+    clearTimeout(disconnectedTimer);
+    const oldWs = ws, oldPc = pc;
+    ws = null; pc = omni.pc = null; dc = null;
+    if (oldWs && oldWs.readyState <= WebSocket.OPEN) { try { oldWs.close(1000, 'reconnecting'); } catch (e) { /* gone */ } }
+    if (oldPc) { try { oldPc.close(); } catch (e) { /* gone */ } }
+  }
+
+  function lost(reason) {
+    if (ended) return;
+    if (!resume || !omni.sessionId) { // lost before the edge admitted the session: nothing to resume
+      teardown(); ended = true; setState('closed', 'idle'); return;
+    }
+    teardown();
+    if (recovery) {            // this attempt failed; try again
+      clearTimeout(recovery.watchdog);
+    } else {
+      recovery = { reason, lostAt: Date.now(), attempts: 0, timer: null, watchdog: null };
+      console.info('omni: connection lost (' + reason + '), resuming session ' + omni.sessionId);
+    }
+    scheduleAttempt();
+  }
+
+  function scheduleAttempt() {
+    const r = recovery;
+    const delay = Math.min(RECONNECT.maxDelayMs, RECONNECT.firstDelayMs * Math.pow(2, r.attempts));
+    if (Date.now() + delay >= resume.expiresAt) { giveUp('resume_window_passed'); return; }
+    setState('reconnecting', 'reconnecting', 'reconnecting…' + (r.attempts ? ' (attempt ' + (r.attempts + 1) + ')' : ''));
+    notice('Connection lost (' + r.reason + '). Reconnecting… your session continues.');
+    clearTimeout(r.timer);
+    r.timer = setTimeout(attempt, delay);
+  }
+
+  function attempt() {
+    const r = recovery;
+    if (!r || ended) return;
+    r.attempts++;
+    omni.reconnectAttempts++;
+    openSignaling({ type: 'join', resumeToken: resume.token });
+    const g = gen;
+    r.watchdog = setTimeout(() => { if (g === gen && recovery === r) lost('resume attempt timed out'); },
+      RECONNECT.attemptTimeoutMs);
+  }
+
+  function recovered() {
+    const r = recovery;
+    recovery = null;
+    clearTimeout(r.timer);
+    clearTimeout(r.watchdog);
+    const ms = Date.now() - r.lostAt;
+    omni.reconnects.push({ reason: r.reason, lostAt: r.lostAt, ms, attempts: r.attempts });
+    notice('Reconnected after ' + (ms / 1000).toFixed(1) + ' s.');
+    setTimeout(() => { if (!recovery && !ended && omni.state === 'connected') notice(''); }, 4000);
+  }
+
+  // The session is over: left, ended by the edge (bye), or it could not be resumed.
+  function finish(state, label, reason) {
+    ended = true;
+    omni.endedReason = reason;
+    if (recovery) { clearTimeout(recovery.timer); clearTimeout(recovery.watchdog); recovery = null; }
+    teardown();
+    if (localStream) localStream.getTracks().forEach((t) => t.stop());
+    if (screenTrack) screenTrack.stop();
+    screenTrack = null;
+    setState(state, state === 'left' ? 'idle' : 'failed', label);
+    setButtons(false);
+  }
+
+  function giveUp(code) {
+    finish('ended', 'session ended', code);
+    notice('The session could not be resumed (' + code + '). Join again to start a new session.');
   }
 
   function playAgent(stream) {
@@ -99,12 +262,16 @@
     el.play().catch(() => {});
     audioCtx = audioCtx || new AudioContext();
     audioCtx.resume().catch(() => {});
-    const src = audioCtx.createMediaStreamSource(stream);
-    analyser = audioCtx.createAnalyser();
-    analyser.fftSize = 1024;
-    src.connect(analyser);
+    if (!analyser) {
+      analyser = audioCtx.createAnalyser();
+      analyser.fftSize = 1024;
+    }
+    if (agentSource) agentSource.disconnect(); // the track of a replaced peer connection
+    agentSource = audioCtx.createMediaStreamSource(stream);
+    agentSource.connect(analyser);
+    if (agentTimer) return;
     const buf = new Float32Array(analyser.fftSize);
-    setInterval(() => {
+    agentTimer = setInterval(() => {
       const now = performance.now();
       analyser.getFloatTimeDomainData(buf);
       let sum = 0;
@@ -298,7 +465,8 @@
     micAnalyser.fftSize = 512;
     audioCtx.createMediaStreamSource(new MediaStream([track])).connect(micAnalyser);
     const buf = new Float32Array(micAnalyser.fftSize);
-    setInterval(() => { const now = performance.now(); micAnalyser.getFloatTimeDomainData(buf); loop.micTick(buf, audioCtx.sampleRate, now); }, 5);
+    clearInterval(micTimer); // a new session's microphone replaces the old one
+    micTimer = setInterval(() => { const now = performance.now(); micAnalyser.getFloatTimeDomainData(buf); loop.micTick(buf, audioCtx.sampleRate, now); }, 5);
   }
 
   const partials = {};
@@ -314,6 +482,7 @@
         break;
       }
       case 'answer': {
+        if (e.stale) break; // a chunk of an answer that was cut by a newer one or cancelled: not played, not shown
         loop.onAnswer(e);
         if (e.cancelled) { appendLine($('answers'), '[interrupted]', 'partial'); break; }
         if (e.text) {
@@ -344,8 +513,8 @@
       const s = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 5 } });
       track = s.getVideoTracks()[0];
     }
-    screenTrack = track;
-    await senders.screen.sender.replaceTrack(track);
+    screenTrack = track; // a peer created by a resume sends it from the start
+    if (pc) await senders.screen.sender.replaceTrack(track);
     $('screenPreview').srcObject = new MediaStream([track]);
     $('screenPreview').hidden = false;
     $('screen').textContent = 'Stop sharing';
@@ -355,7 +524,7 @@
   async function stopScreen() {
     if (screenTrack) screenTrack.stop();
     screenTrack = null;
-    await senders.screen.sender.replaceTrack(null);
+    if (pc) await senders.screen.sender.replaceTrack(null);
     $('screenPreview').hidden = true;
     $('screen').textContent = 'Share screen';
     $('screen').setAttribute('aria-pressed', 'false');
@@ -369,12 +538,8 @@
   }
   function leave() {
     send({ type: 'leave' });
-    setState('left', 'idle');
-    if (pc) pc.close();
-    if (localStream) localStream.getTracks().forEach((t) => t.stop());
-    if (screenTrack) screenTrack.stop();
-    $('join').disabled = false;
-    ['leave', 'mic', 'camera', 'screen'].forEach((b) => ($(b).disabled = true));
+    finish('left', 'left', 'left');
+    notice('');
   }
 
   omni.join = join;

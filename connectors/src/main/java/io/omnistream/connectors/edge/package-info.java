@@ -73,9 +73,10 @@
  *   <li><b>Media clock.</b> The resumed peer continues the session clock from {@code clk + resumeRefresh + 2 s}:
  *       never backwards (the aligner keeps per-session state and would take a step back as late data), and forward
  *       by a few seconds however long the outage was (media validation rejects a session whose clock jumps by more
- *       than its 10 s window, and a long zero-filled gap would only delay the pipeline). Sequence numbers of every
- *       track restart at {@code clock/1000 + 1}, above any number an earlier peer can have used (audio takes one per
- *       20 ms, video at most one per ms), so the aligner's per-track duplicate window accepts them.</li>
+ *       than its 10 s window until enough chunks agree on the jump, see below, and a long zero-filled gap would only
+ *       delay the pipeline). Sequence numbers of every track restart at {@code clock/1000 + 1}, above any number an
+ *       earlier peer can have used (audio takes one per 20 ms, video at most one per ms), so the aligner's per-track
+ *       duplicate window accepts them.</li>
  *   <li><b>SessionControl.</b> The resumed peer publishes STARTED with {@code reason = "resumed"} and the continued
  *       {@code sessionClockMicros}; downstream state keyed by session id simply goes on. Counted in
  *       {@code omni_edge_sessions_resumed_total}.</li>
@@ -83,6 +84,26 @@
  *       backoff, {@code EdgeClient.Reconnect}) when its signaling socket or peer is lost without a {@code bye}, and
  *       gives up on {@code resume_expired}/{@code bad_resume}. A {@code bye} (left, peer_failed, edge_shutdown) ends
  *       the session for good.</li>
+ *   <li><b>The web page</b> ({@code webroot/client.js}) does the same: on a signaling socket that closes or fails
+ *       without a {@code bye}, on ICE {@code failed}, or ICE {@code disconnected} for 4 s (shorter than
+ *       {@code iceDisconnectGrace}), it drops the peer connection, shows "reconnecting…" and rejoins with the
+ *       latest resume token after 250 ms, doubling up to 2 s between attempts, until the token's window ends. A
+ *       resume creates a new {@code RTCPeerConnection} with the same local tracks (microphone, camera, screen share
+ *       if on) and the same three transceivers; the session id, captions, answers, latency table and chart stay.
+ *       {@code resume_expired} and {@code bad_resume} end it ("join again"), except a {@code bad_resume} saying the
+ *       session is still live on that edge (the edge has not yet seen the old socket close), which is retried.
+ *       {@code window.omni.reconnects} lists each resume ({@code reason, ms, attempts}) for tests and dashboards;
+ *       {@code ChromiumEdgeRestartITCase} kills an edge process under the page and checks the session continues on
+ *       a new edge, then drops the page's signaling socket while the edge keeps its side open.</li>
+ *   <li><b>Media validation</b> downstream
+ *       ({@code io.omnistream.connectors.kafka.validation.MediaValidationFunction}) rejects chunks more than 10 s
+ *       from the session's latest accepted capture time, so one wild timestamp cannot move a session's clock. A
+ *       larger forward jump that is real (a client that slept, a clock that another producer restarted) is
+ *       followed once 25 consecutive chunks of the session agree on it: each beyond the window, at or after the
+ *       first chunk of the jump and at most one window after the newest; the first 24 are dead-lettered, the clock
+ *       re-anchors at the 25th (counted in {@code omni.validation.clockReanchors}). A chunk of the current timeline
+ *       or one behind the window breaks such a run, and the clock never re-anchors backwards. An edge resume stays
+ *       inside the window and never needs this.</li>
  * </ul>
  *
  * <h2>Media to Kafka</h2>

@@ -23,6 +23,7 @@ public final class MediaValidationConfig implements Serializable {
     private final int audioSampleRate;
     private final long audioChunkMicros;
     private final long clockWindowMicros;
+    private final int clockReanchorChunks;
     private final Duration sessionStateTtl;
     private transient Pattern compiled;
 
@@ -34,6 +35,7 @@ public final class MediaValidationConfig implements Serializable {
         this.audioSampleRate = b.audioSampleRate;
         this.audioChunkMicros = b.audioChunkMicros;
         this.clockWindowMicros = b.clockWindowMicros;
+        this.clockReanchorChunks = b.clockReanchorChunks;
         this.sessionStateTtl = b.sessionStateTtl;
         Pattern.compile(sessionIdPattern); // fail fast on a bad pattern
     }
@@ -55,6 +57,7 @@ public final class MediaValidationConfig implements Serializable {
                 .audioSampleRate(audioSampleRate)
                 .audioChunkMicros(audioChunkMicros)
                 .clockWindowMicros(clockWindowMicros)
+                .clockReanchorChunks(clockReanchorChunks)
                 .sessionStateTtl(sessionStateTtl);
     }
 
@@ -102,10 +105,22 @@ public final class MediaValidationConfig implements Serializable {
 
     /**
      * How far a chunk's capture time may be from the latest accepted capture time of its session, either way
-     * (default 10 s).
+     * (default 10 s), unless a sustained forward jump re-anchors the session's clock
+     * ({@link #clockReanchorChunks()}).
      */
     public long clockWindowMicros() {
         return clockWindowMicros;
+    }
+
+    /**
+     * How many consecutive chunks of a session must agree on a forward clock jump beyond
+     * {@link #clockWindowMicros()} before the session's clock is re-anchored there (default 25: half a second of
+     * audio). Each of them must be ahead of the window, at or after the first chunk of the jump and at most one
+     * window after the newest; the first {@code n - 1} are rejected, the {@code n}-th and those after it pass. A
+     * chunk inside the window, or one behind it, breaks the run. See {@link MediaValidationFunction}.
+     */
+    public int clockReanchorChunks() {
+        return clockReanchorChunks;
     }
 
     /** How long the per-session clock state lives after its last update (default 10 min). */
@@ -119,7 +134,7 @@ public final class MediaValidationConfig implements Serializable {
                 + maxAudioPayloadBytes + ", maxVideoPayloadBytes=" + maxVideoPayloadBytes
                 + ", maxScreenPayloadBytes=" + maxScreenPayloadBytes + ", audioSampleRate=" + audioSampleRate
                 + ", audioChunkMicros=" + audioChunkMicros + ", clockWindowMicros=" + clockWindowMicros
-                + ", sessionStateTtl=" + sessionStateTtl + "}";
+                + ", clockReanchorChunks=" + clockReanchorChunks + ", sessionStateTtl=" + sessionStateTtl + "}";
     }
 
     /** Builder with the defaults filled in. */
@@ -131,6 +146,7 @@ public final class MediaValidationConfig implements Serializable {
         private int audioSampleRate = 16_000;
         private long audioChunkMicros = 20_000;
         private long clockWindowMicros = 10_000_000;
+        private int clockReanchorChunks = 25;
         private Duration sessionStateTtl = Duration.ofMinutes(10);
 
         private Builder() {}
@@ -167,6 +183,15 @@ public final class MediaValidationConfig implements Serializable {
 
         public Builder clockWindowMicros(long v) {
             this.clockWindowMicros = positive(v, "clockWindowMicros");
+            return this;
+        }
+
+        /** At least 2: with 1, any single wild timestamp would move the session's clock. */
+        public Builder clockReanchorChunks(int v) {
+            if (v < 2) {
+                throw new IllegalArgumentException("clockReanchorChunks must be at least 2: " + v);
+            }
+            this.clockReanchorChunks = v;
             return this;
         }
 
