@@ -3,6 +3,7 @@
 KernelBenchmark, on the same GPU, timed with CUDA events on device-resident data. Writes $OUT/torch_bench.json.
 
   usage: OUT=/some/dir python3 load-tests/gpu/bench_torch.py
+  BENCH_PARTS=attention runs only the named parts (logmel, attention, int8); BENCH_FLEX=1 adds FlexAttention.
 """
 import json
 import os
@@ -82,6 +83,21 @@ def attention():
     except ImportError:
         pass
     res["attn_sdpa_dense_tflops"] = flops_dense / (res["attn_sdpa_dense_ms"] * 1e-3) / 1e12
+    if os.environ.get("BENCH_FLEX") == "1":  # block-sparse reference: FlexAttention with a block mask (compiles)
+        try:
+            from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+            flex = torch.compile(flex_attention)
+
+            def same_segment(b, h, qi, ki):
+                return (qi // seg) == (ki // seg)
+
+            bm = create_block_mask(same_segment, None, None, L, L, device=dev)
+            flex(q, k, v, block_mask=bm)
+            res["attn_flex_sparse25_ms"] = time_ms(lambda: flex(q, k, v, block_mask=bm), 30)
+            flex(q, k, v)
+            res["attn_flex_dense_ms"] = time_ms(lambda: flex(q, k, v), 30)
+        except Exception as e:
+            res["attn_flex_error"] = repr(e)[:300]
     res["attn_sdpa_masked25_tflops_counting_full"] = flops_dense / (res["attn_sdpa_masked25_ms"] * 1e-3) / 1e12
 
 
@@ -110,7 +126,10 @@ def int8():
     res["memcpy_d2d_256MiB_TBps"] = 2 * x.numel() * 4 / (time_ms(lambda: copy.copy_(x), 50) * 1e-3) / 1e12
 
 
+parts = os.environ.get("BENCH_PARTS", "logmel,attention,int8").split(",")
 for part in (logmel, attention, int8):
+    if part.__name__ not in parts:
+        continue
     try:
         part()
     except Exception as e:

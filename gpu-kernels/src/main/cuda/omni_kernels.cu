@@ -795,3 +795,310 @@ __global__ void __launch_bounds__(128, 4) omni_gated_attention_pipe_ldsm(
 }
 
 }  // extern "C"
+
+// ---------------------------------------------------------------------------------------------------------------
+// d'. The hot path of the gated attention (the same contract as omni_gated_attention): FlashAttention-2 layout with
+// every warp owning MT x 16 query rows, so each K/V fragment read from shared memory by ldmatrix feeds MT tensor-core
+// MMAs (mma.sync m16n8k16, fp16 in, fp32 accumulate). WARPS x MT x 16 query rows per CTA, BN-key blocks streamed
+// through a STAGES-deep cp.async ring in dynamic shared memory ([Q tile][K0 V0][K1 V1]...; the Q tile travels with
+// the first block), one barrier per key block, only active key blocks loaded and computed, online softmax in fp32
+// with ex2.approx in the log2 domain, P fed to the P.V product straight from the score registers. Rows whose every
+// key of a whole block is allowed skip the element mask (the common case). gpu-kernels/BENCHMARKS.md compares the
+// instantiations; GatedAttentionCuda.Variant.FA2_S3 is the default.
+// ---------------------------------------------------------------------------------------------------------------
+__device__ __forceinline__ float ex2_approx(float x) {
+    float y;
+    asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+    return y;
+}
+
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
+}
+
+// qMeta: per CTA two int4, {sequence's first token, sequence length, gate mask, first query row} and the four segment
+// ends, so the CTA starts with one load instead of a chain of dependent ones. BN keys per block (64 or 128); QREG
+// keeps the Q fragments in registers for the whole CTA, else they are re-read from shared memory by ldmatrix for each
+// block (frees 32 registers, which BN = 128 needs).
+template <int WARPS, int MT, int STAGES, int BN, bool QREG>
+__device__ __forceinline__ void gated_attention_fa2(const __half* __restrict__ q, const __half* __restrict__ k,
+                                                    const __half* __restrict__ v, const int* __restrict__ qMeta,
+                                                    int heads, float scale, __half* __restrict__ out) {
+    static_assert(STAGES >= 2, "at least double buffering");
+    static_assert(BN == 64 || BN == 128, "64 or 128 keys per block");
+    constexpr int BM = WARPS * 16 * MT;
+    constexpr int NT = WARPS * 32;
+    constexpr int NB = BN / 8;        // n8 score tiles per block
+    constexpr int TILE = BN * AT_LDH;  // one K or V block
+    extern __shared__ __align__(16) unsigned char fa_smem[];
+    __half* const Qs = reinterpret_cast<__half*>(fa_smem);
+    __half* const KV = Qs + BM * AT_LDH;  // stage s: K at KV + 2*s*TILE, V right after it
+
+    const int4 m0 = __ldg(reinterpret_cast<const int4*>(qMeta) + blockIdx.x * 2);
+    const int4 m1 = __ldg(reinterpret_cast<const int4*>(qMeta) + blockIdx.x * 2 + 1);
+    const int start = m0.x, len = m0.y, gate = m0.z, q0 = m0.w;
+    const int ends[4] = {m1.x, m1.y, m1.z, m1.w};
+    const int h = blockIdx.y;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+    const int g = lane >> 2, t2 = (lane & 3) * 2;
+    const int qMask = seg_mask_range(q0, min(q0 + BM, len), ends);
+    int kAllow = 0;
+#pragma unroll
+    for (int s = 0; s < 4; s++)
+        if ((qMask >> s) & 1) kAllow |= (gate >> (s * 4)) & 0xF;
+    const size_t rowStride = (size_t)heads * AT_D;
+    const int rw = warp * 16 * MT + g;  // this thread's rows: rw + 16 * mt + 8 * i
+    // allowed key segments per row; rows past the end are never written, so they allow everything (no mask work)
+    int allow[MT][2];
+    bool valid[MT][2];
+#pragma unroll
+    for (int mt = 0; mt < MT; mt++)
+#pragma unroll
+        for (int i = 0; i < 2; i++) {
+            const int qi = q0 + rw + 16 * mt + 8 * i;
+            valid[mt][i] = qi < len;
+            allow[mt][i] = valid[mt][i] ? (gate >> (seg_of(qi, ends) * 4)) & 0xF : 0xF;
+        }
+
+    float oacc[MT][8][4];
+#pragma unroll
+    for (int mt = 0; mt < MT; mt++)
+#pragma unroll
+        for (int dt = 0; dt < 8; dt++)
+#pragma unroll
+            for (int e = 0; e < 4; e++) oacc[mt][dt][e] = 0.f;
+    float mrow[MT][2], lrow[MT][2];
+#pragma unroll
+    for (int mt = 0; mt < MT; mt++)
+#pragma unroll
+        for (int i = 0; i < 2; i++) {
+            mrow[mt][i] = -INFINITY;
+            lrow[mt][i] = 0.f;
+        }
+
+    if (kAllow != 0) {
+        auto isActive = [&](int kb) { return (seg_mask_range(kb, min(kb + BN, len), ends) & kAllow) != 0; };
+        auto nextActive = [&](int kb) {
+            while (kb < len && !isActive(kb)) kb += BN;
+            return kb;
+        };
+        auto load = [&](int kb, int stage) {  // key block kb into a stage; rows past the end are zero
+            __half* Kd = KV + stage * 2 * TILE;
+            __half* Vd = Kd + TILE;
+#pragma unroll
+            for (int i = tid; i < BN * (AT_D / 8); i += NT) {
+                const int rr = i >> 3, cc = (i & 7) * 8;
+                const bool in = kb + rr < len;
+                const size_t off = (size_t)(start + (in ? kb + rr : 0)) * rowStride + h * AT_D + cc;
+                cp_async16(Kd + rr * AT_LDH + cc, k + off, in ? 16 : 0);
+                cp_async16(Vd + rr * AT_LDH + cc, v + off, in ? 16 : 0);
+            }
+        };
+
+        // prologue: the Q tile travels in the first group with the first active key block
+#pragma unroll
+        for (int i = tid; i < BM * (AT_D / 8); i += NT) {
+            const int rr = i >> 3, cc = (i & 7) * 8;
+            const bool in = q0 + rr < len;
+            cp_async16(Qs + rr * AT_LDH + cc, q + (size_t)(start + (in ? q0 + rr : 0)) * rowStride + h * AT_D + cc,
+                       in ? 16 : 0);
+        }
+        int loadKb = nextActive(0);
+        const int firstKb = loadKb;
+#pragma unroll
+        for (int s = 0; s < STAGES - 1; s++) {
+            if (loadKb < len) {
+                load(loadKb, s);
+                loadKb = nextActive(loadKb + BN);
+            }
+            cp_async_commit();
+        }
+        uint32_t qf[QREG ? MT : 1][4][4];
+        const float sl2 = scale * 1.4426950408889634f;
+
+        int stage = 0;
+        for (int kb = firstKb; kb < len; kb = nextActive(kb + BN)) {
+            cp_async_wait<STAGES - 2>();  // this block's group (and the Q tile) has landed for this thread ...
+            __syncthreads();              // ... and for every thread; everyone is done with the stage refilled next
+            if (QREG && kb == firstKb) {
+#pragma unroll
+                for (int mt = 0; mt < (QREG ? MT : 1); mt++)
+#pragma unroll
+                    for (int kk = 0; kk < 4; kk++)
+                        ldsm_x4(qf[mt][kk], Qs + (warp * 16 * MT + mt * 16 + (lane & 15)) * AT_LDH + kk * 16 + (lane >> 4) * 8);
+            }
+            {
+                int ls = stage + STAGES - 1;
+                if (ls >= STAGES) ls -= STAGES;
+                if (loadKb < len) {
+                    load(loadKb, ls);
+                    loadKb = nextActive(loadKb + BN);
+                }
+                cp_async_commit();
+            }
+            const __half* Kb = KV + stage * 2 * TILE;
+            const __half* Vb = Kb + TILE;
+            if (++stage == STAGES) stage = 0;
+
+            const int kEnd = min(kb + BN, len);
+            const int kMask = seg_mask_range(kb, kEnd, ends);
+            const bool whole = kEnd - kb == BN;
+
+            // S = Q K^T: every K fragment feeds MT MMAs
+            float sacc[MT][NB][4];
+#pragma unroll
+            for (int mt = 0; mt < MT; mt++)
+#pragma unroll
+                for (int nt = 0; nt < NB; nt++)
+#pragma unroll
+                    for (int e = 0; e < 4; e++) sacc[mt][nt][e] = 0.f;
+#pragma unroll
+            for (int kk = 0; kk < 4; kk += 2) {
+                uint32_t qs[MT][2][4];
+                if constexpr (!QREG) {
+#pragma unroll
+                    for (int mt = 0; mt < MT; mt++)
+#pragma unroll
+                        for (int j = 0; j < 2; j++)
+                            ldsm_x4(qs[mt][j], Qs + (warp * 16 * MT + mt * 16 + (lane & 15)) * AT_LDH + (kk + j) * 16 + (lane >> 4) * 8);
+                }
+#pragma unroll
+                for (int nt = 0; nt < NB; nt++) {
+                    uint32_t b[4];
+                    const int m = lane >> 3;
+                    ldsm_x4(b, Kb + (nt * 8 + (lane & 7)) * AT_LDH + kk * 16 + (m & 1) * 8 + (m >> 1) * 16);
+#pragma unroll
+                    for (int mt = 0; mt < MT; mt++) {
+                        if constexpr (QREG) {
+                            mma16816(sacc[mt][nt], qf[QREG ? mt : 0][kk], b[0], b[1]);
+                            mma16816(sacc[mt][nt], qf[QREG ? mt : 0][kk + 1], b[2], b[3]);
+                        } else {
+                            mma16816(sacc[mt][nt], qs[mt][0], b[0], b[1]);
+                            mma16816(sacc[mt][nt], qs[mt][1], b[2], b[3]);
+                        }
+                    }
+                }
+            }
+
+            // online softmax (log2 domain)
+#pragma unroll
+            for (int mt = 0; mt < MT; mt++) {
+                float bm[2] = {-INFINITY, -INFINITY};
+                const bool full = whole && (kMask & ~allow[mt][0]) == 0 && (kMask & ~allow[mt][1]) == 0;
+                if (full) {
+#pragma unroll
+                    for (int nt = 0; nt < NB; nt++)
+#pragma unroll
+                        for (int e = 0; e < 4; e++) {
+                            const float sv = sacc[mt][nt][e] * sl2;
+                            sacc[mt][nt][e] = sv;
+                            bm[e >> 1] = fmaxf(bm[e >> 1], sv);
+                        }
+                } else {
+#pragma unroll
+                    for (int nt = 0; nt < NB; nt++)
+#pragma unroll
+                        for (int e = 0; e < 4; e++) {
+                            const int key = kb + nt * 8 + t2 + (e & 1);
+                            const int ks = key < len ? seg_of(key, ends) : -1;
+                            const int ri = e >> 1;
+                            const float sv = (ks >= 0 && ((allow[mt][ri] >> ks) & 1)) ? sacc[mt][nt][e] * sl2 : -INFINITY;
+                            sacc[mt][nt][e] = sv;
+                            bm[ri] = fmaxf(bm[ri], sv);
+                        }
+                }
+                float mu[2];
+#pragma unroll
+                for (int ri = 0; ri < 2; ri++) {
+                    bm[ri] = fmaxf(bm[ri], __shfl_xor_sync(0xffffffffu, bm[ri], 1));
+                    bm[ri] = fmaxf(bm[ri], __shfl_xor_sync(0xffffffffu, bm[ri], 2));
+                    const float mnew = fmaxf(mrow[mt][ri], bm[ri]);
+                    mu[ri] = mnew == -INFINITY ? 0.f : mnew;  // a row with nothing visible yet stays at p = 0
+                    const float alpha = ex2_approx(mrow[mt][ri] - mu[ri]);
+                    mrow[mt][ri] = mnew;
+                    lrow[mt][ri] *= alpha;
+#pragma unroll
+                    for (int dt = 0; dt < 8; dt++) {
+                        oacc[mt][dt][2 * ri] *= alpha;
+                        oacc[mt][dt][2 * ri + 1] *= alpha;
+                    }
+                }
+#pragma unroll
+                for (int nt = 0; nt < NB; nt++)
+#pragma unroll
+                    for (int e = 0; e < 4; e++) {
+                        const float p = ex2_approx(sacc[mt][nt][e] - mu[e >> 1]);
+                        sacc[mt][nt][e] = p;
+                        lrow[mt][e >> 1] += p;
+                    }
+            }
+
+            // O += P V: every V fragment (transposed ldmatrix) feeds MT MMAs
+#pragma unroll
+            for (int kc = 0; kc < BN / 16; kc++) {
+                uint32_t pa[MT][4];
+#pragma unroll
+                for (int mt = 0; mt < MT; mt++) {
+                    pa[mt][0] = pack_half2(sacc[mt][2 * kc][0], sacc[mt][2 * kc][1]);
+                    pa[mt][1] = pack_half2(sacc[mt][2 * kc][2], sacc[mt][2 * kc][3]);
+                    pa[mt][2] = pack_half2(sacc[mt][2 * kc + 1][0], sacc[mt][2 * kc + 1][1]);
+                    pa[mt][3] = pack_half2(sacc[mt][2 * kc + 1][2], sacc[mt][2 * kc + 1][3]);
+                }
+                const int m = lane >> 3;
+#pragma unroll
+                for (int dt = 0; dt < 8; dt += 2) {
+                    uint32_t b[4];
+                    ldsm_x4_trans(b, Vb + (kc * 16 + (m & 1) * 8 + (lane & 7)) * AT_LDH + (dt + (m >> 1)) * 8);
+#pragma unroll
+                    for (int mt = 0; mt < MT; mt++) {
+                        mma16816(oacc[mt][dt], pa[mt], b[0], b[1]);
+                        mma16816(oacc[mt][dt + 1], pa[mt], b[2], b[3]);
+                    }
+                }
+            }
+        }
+        cp_async_wait<0>();  // no copy may still target shared memory when the CTA exits
+    }
+#pragma unroll
+    for (int mt = 0; mt < MT; mt++)
+#pragma unroll
+        for (int ri = 0; ri < 2; ri++) {
+            float l = lrow[mt][ri];
+            l += __shfl_xor_sync(0xffffffffu, l, 1);
+            l += __shfl_xor_sync(0xffffffffu, l, 2);
+            const float inv = l > 0.f ? 1.f / l : 0.f;
+            if (!valid[mt][ri]) continue;
+            __half* o = out + (size_t)(start + q0 + rw + 16 * mt + 8 * ri) * rowStride + h * AT_D + t2;
+#pragma unroll
+            for (int dt = 0; dt < 8; dt++) {
+                *reinterpret_cast<__half2*>(o + dt * 8) =
+                    __floats2half2_rn(oacc[mt][dt][2 * ri] * inv, oacc[mt][dt][2 * ri + 1] * inv);
+            }
+        }
+}
+
+#define FA2_KERNEL(NAME, THREADS, MINB, WARPS, MT, STAGES, BN, QREG)                                                 \
+    __global__ void __launch_bounds__(THREADS, MINB) NAME(                                                            \
+        const __half* __restrict__ q, const __half* __restrict__ k, const __half* __restrict__ v,                     \
+        const int* __restrict__ cuSeqlens, const int* __restrict__ segEnds, const int* __restrict__ gates,           \
+        const int* __restrict__ qMeta, int heads, float scale, __half* __restrict__ out) {                           \
+        gated_attention_fa2<WARPS, MT, STAGES, BN, QREG>(q, k, v, qMeta, heads, scale, out);                          \
+    }
+
+// Same parameters as the kernels above (cuSeqlens, segEnds and gates are unused: qMeta carries them per CTA).
+// Dynamic shared memory (BM + STAGES * 2 * BN) * 72 * 2 bytes.
+extern "C" {
+// 4 warps x 32 query rows = 128 rows per CTA, 64-key blocks double-buffered, Q fragments in registers.
+FA2_KERNEL(omni_gated_attention_fa2, 128, 2, 4, 2, 2, 64, true)
+// ... with a 3-stage K/V ring.
+FA2_KERNEL(omni_gated_attention_fa2_s3, 128, 2, 4, 2, 3, 64, true)
+// ... with 128-key blocks (half the softmax bookkeeping per key), Q fragments re-read from shared memory.
+FA2_KERNEL(omni_gated_attention_fa2_n128, 128, 1, 4, 2, 2, 128, false)
+// 2 warps x 32 rows = 64 rows per CTA (finer grain for short sequences).
+FA2_KERNEL(omni_gated_attention_fa2_64, 64, 4, 2, 2, 2, 64, true)
+// 8 warps x 16 rows = 128 rows per CTA (FA2's other layout: fewer registers, more warps to hide latency).
+FA2_KERNEL(omni_gated_attention_fa2_w8, 256, 1, 8, 1, 2, 64, true)
+// ... with 128-key blocks.
+FA2_KERNEL(omni_gated_attention_fa2_w8_n128, 256, 1, 8, 1, 2, 128, true)
+}  // extern "C"

@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * Times the CUDA kernels on the GPU machine (kernel time by CUDA events on device-resident data, and end-to-end
  * time of the Java API including host copies) and writes JSON for gpu-kernels/BENCHMARKS.md. Not a test: run as
- * {@code java -cp ... io.omnistream.gpu.bench.KernelBenchmark OUT.json} (see BENCHMARKS.md for the exact command).
+ * {@code java -cp ... io.omnistream.gpu.bench.KernelBenchmark OUT.json} (see BENCHMARKS.md for the exact command);
+ * {@code -Dbench.parts=attention,int8} runs only the named parts (logmel, attention, int8, resize).
  */
 public final class KernelBenchmark {
 
@@ -41,6 +42,10 @@ public final class KernelBenchmark {
                 put("int8", KernelBenchmark::int8);
                 put("resize", KernelBenchmark::resize);
             }}.entrySet()) {
+            String only = System.getProperty("bench.parts", "");
+            if (!only.isEmpty() && !Arrays.asList(only.split(",")).contains(part.getKey())) {
+                continue;
+            }
             try {
                 part.getValue().run();
             } catch (RuntimeException e) {

@@ -11,6 +11,7 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
@@ -18,8 +19,10 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * grouped by a batch group (the modality combination, or whatever makes elements launchable together), and
  * runs each group as one kernel batch when it is full or when its oldest element has waited
  * {@link GpuBatchConfig#maxWait} (a processing-time timer). Batches are also flushed before every checkpoint
- * barrier and at end of input, so nothing buffered is lost. Timers and elements run in the task's mailbox thread,
- * so no locking is needed.
+ * barrier and at end of input, so nothing buffered is lost. Watermarks are held back while elements wait: the
+ * operator forwards at most (earliest buffered timestamp - 1) and the rest after the batch ran, so no buffered
+ * element ever becomes late downstream. Timers and elements run in the task's mailbox thread, so no locking is
+ * needed.
  *
  * <p>Metrics (group {@code gpu}): histograms {@code batchMicros} and {@code batchSize}, counters {@code batches},
  * {@code elements}, {@code badInput}, gauge {@code onGpu} (1 when the kernel runs on a GPU, 0 on the Java twin).
@@ -41,6 +44,9 @@ public abstract class AbstractGpuBatchOperator<IN, P, OUT> extends AbstractStrea
     private transient Counter batches;
     private transient Counter elements;
     private transient Counter badInput;
+    /** Newest watermark received, and newest forwarded (never past a buffered element). */
+    private transient long receivedWatermark;
+    private transient long forwardedWatermark;
 
     /** A prepared element with its timestamp (event time, if any) and its key (for keyed state). */
     protected static final class Pending<P> {
@@ -86,6 +92,8 @@ public abstract class AbstractGpuBatchOperator<IN, P, OUT> extends AbstractStrea
         super.open();
         groups = new HashMap<>();
         deadlines = new HashMap<>();
+        receivedWatermark = Long.MIN_VALUE;
+        forwardedWatermark = Long.MIN_VALUE;
         MetricGroup m = getMetricGroup().addGroup("gpu");
         batchMicros = m.histogram("batchMicros", new DescriptiveStatisticsHistogram(config.histogramWindow));
         batchSize = m.histogram("batchSize", new DescriptiveStatisticsHistogram(config.histogramWindow));
@@ -162,6 +170,29 @@ public abstract class AbstractGpuBatchOperator<IN, P, OUT> extends AbstractStrea
         batches.inc();
         if (keyBefore != null) {
             setCurrentKey(keyBefore);
+        }
+        advanceWatermark();
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        receivedWatermark = Math.max(receivedWatermark, mark.getTimestamp());
+        advanceWatermark();
+    }
+
+    /** Forwards the received watermark as far as the buffered elements allow. */
+    private void advanceWatermark() throws Exception {
+        long limit = receivedWatermark;
+        for (List<Pending<P>> list : groups.values()) {
+            for (Pending<P> p : list) {
+                if (p.hasTimestamp) {
+                    limit = Math.min(limit, p.timestamp - 1);
+                }
+            }
+        }
+        if (limit > forwardedWatermark) {
+            forwardedWatermark = limit;
+            super.processWatermark(new Watermark(limit));
         }
     }
 

@@ -4,7 +4,7 @@ package io.omnistream.operators.gpu;
  * One session's token sequence for modality-gated cross-modal attention: {@code q}, {@code k}, {@code v} are
  * {@code [tokens][heads][64]} with tokens ordered audio, lips, screen, text ({@code segmentLengths}); the router's
  * 16 pair scores ({@code [query modality][key modality]}, -infinity to forbid a pair) choose the {@code topK}
- * active pairs. A Flink POJO.
+ * active pairs, unless {@code gates} already fixes them (the modality router's decision). A Flink POJO.
  */
 public class AttentionRequest {
     public String sessionId;
@@ -13,6 +13,11 @@ public class AttentionRequest {
     public int[] segmentLengths;
     public float[] pairScores;
     public int topK;
+    /** Fixed gate mask (bit {@code q*4+k}), or -1 to let the top-k gate choose from {@code pairScores}. */
+    public int gates = -1;
+    /** First tick of the window these tokens come from, and its length in ticks (0 when not windowed). */
+    public long windowStartTick;
+    public int ticks;
     public float[] q;
     public float[] k;
     public float[] v;

@@ -7,6 +7,11 @@ public class AttentionResult {
     public int gate;
     public float[] out;
     public boolean gpu;
+    public int heads;
+    /** Tokens per modality segment (audio, lips, screen, text), as in the request. */
+    public int[] segmentLengths;
+    public long windowStartTick;
+    public int ticks;
 
     public AttentionResult() {}
 }

@@ -8,9 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@link BatchKernel} for the sparse cross-modal attention stage: the router's top-k gate picks each session's
- * active modality pairs, then one gated-attention launch covers every session of the batch (packed, variable
- * lengths). Sessions are batched by modality combination and head count, as the article's engine does.
+ * {@link BatchKernel} for the sparse cross-modal attention stage: each session's active modality pairs come from the
+ * modality router's decision ({@link AttentionRequest#gates}) or from the top-k gate over its pair scores, then one
+ * gated-attention launch covers every session of the batch (packed, variable lengths). Sessions are batched by
+ * modality combination and head count, as the article's engine does.
  */
 public final class GatedAttentionKernel implements BatchKernel<AttentionRequest, AttentionResult> {
     private static final long serialVersionUID = 1L;
@@ -36,8 +37,10 @@ public final class GatedAttentionKernel implements BatchKernel<AttentionRequest,
 
     @Override
     public void validate(AttentionRequest r) {
-        if (r.heads <= 0 || r.segmentLengths == null || r.segmentLengths.length != 4 || r.pairScores == null
-                || r.pairScores.length != TopKGate.PAIRS || r.topK < 0) {
+        boolean routed = r.gates >= 0;
+        if (r.heads <= 0 || r.segmentLengths == null || r.segmentLengths.length != 4
+                || (!routed && (r.pairScores == null || r.pairScores.length != TopKGate.PAIRS || r.topK < 0))
+                || (routed && (r.gates & ~0xFFFF) != 0)) {
             throw new IllegalArgumentException("malformed attention request of session " + r.sessionId);
         }
         for (int l : r.segmentLengths) {
@@ -56,13 +59,16 @@ public final class GatedAttentionKernel implements BatchKernel<AttentionRequest,
         int nSeq = batch.size();
         float[] scores = new float[nSeq * TopKGate.PAIRS];
         int[] gates = new int[nSeq];
-        for (int s = 0; s < nSeq; s++) {
-            System.arraycopy(batch.get(s).pairScores, 0, scores, s * TopKGate.PAIRS, TopKGate.PAIRS);
-        }
-        // k may differ per session: run the router per distinct k (usually one)
+        // k may differ per session: run the router per distinct k (usually one); routed requests bring their gates
         java.util.Map<Integer, List<Integer>> byK = new java.util.TreeMap<>();
         for (int s = 0; s < nSeq; s++) {
-            byK.computeIfAbsent(batch.get(s).topK, x -> new ArrayList<>()).add(s);
+            AttentionRequest r = batch.get(s);
+            if (r.gates >= 0) {
+                gates[s] = r.gates;
+                continue;
+            }
+            System.arraycopy(r.pairScores, 0, scores, s * TopKGate.PAIRS, TopKGate.PAIRS);
+            byK.computeIfAbsent(r.topK, x -> new ArrayList<>()).add(s);
         }
         for (var e : byK.entrySet()) {
             List<Integer> idx = e.getValue();
@@ -106,6 +112,10 @@ public final class GatedAttentionKernel implements BatchKernel<AttentionRequest,
             res.gate = gates[s];
             res.out = java.util.Arrays.copyOfRange(o, at, at + r.q.length);
             res.gpu = attention.onGpu();
+            res.heads = r.heads;
+            res.segmentLengths = r.segmentLengths.clone();
+            res.windowStartTick = r.windowStartTick;
+            res.ticks = r.ticks;
             out.add(res);
             at += r.q.length;
         }

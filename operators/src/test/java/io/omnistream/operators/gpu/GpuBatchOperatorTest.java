@@ -66,6 +66,24 @@ class GpuBatchOperatorTest {
     }
 
     @Test
+    void aWatermarkNeverOvertakesElementsWaitingForTheirBatch() throws Exception {
+        var op = new GpuBatchOperator<>(new Int8QuantizeKernel(), GpuBatchConfig.defaults());
+        try (var h = harness(op)) {
+            h.processWatermark(3);
+            h.processElement(rows("a", 1, 64, 1), 10);
+            h.processWatermark(20); // held at 9 while "a" waits
+            h.processElement(rows("b", 1, 64, 2), 15);
+            h.processWatermark(30);
+            h.setProcessingTime(5); // the batch runs: both elements, then the held watermark
+            List<Object> out = new java.util.ArrayList<>(h.getOutput());
+            assertThat(out).extracting(o -> o instanceof org.apache.flink.streaming.api.watermark.Watermark w
+                    ? "W" + w.getTimestamp()
+                    : "E" + ((org.apache.flink.streaming.runtime.streamrecord.StreamRecord<?>) o).getTimestamp())
+                    .containsExactly("W3", "W9", "E10", "E15", "W30");
+        }
+    }
+
+    @Test
     void aFullBatchRunsWithoutWaiting() throws Exception {
         var op = new GpuBatchOperator<>(new Int8QuantizeKernel(), GpuBatchConfig.defaults().withMaxBatchSize(2));
         try (var h = harness(op)) {
