@@ -36,13 +36,18 @@ public final class OmniTopics {
     public static final String ANALYTICS = "omni.analytics";
     /** {@code DeadLetter}: records that could not be decoded or failed validation. */
     public static final String DLQ = "omni.dlq";
+    /**
+     * Int8 fused cross-modal features per session and window (the GPU stages' output, written only when they run;
+     * a small versioned binary layout, see {@code io.omnistream.operators.gpu.FusedFeatures}).
+     */
+    public static final String FEATURES = "omni.features";
 
     /** The three media topics. */
     public static final List<String> MEDIA = List.of(MEDIA_AUDIO, MEDIA_VIDEO, MEDIA_SCREEN);
 
     /** Every topic of the project. */
     public static final List<String> ALL =
-            List.of(MEDIA_AUDIO, MEDIA_VIDEO, MEDIA_SCREEN, CONTROL, EVENTS, AGENT, ANALYTICS, DLQ);
+            List.of(MEDIA_AUDIO, MEDIA_VIDEO, MEDIA_SCREEN, CONTROL, EVENTS, AGENT, ANALYTICS, DLQ, FEATURES);
 
     private OmniTopics() {}
 
