@@ -50,6 +50,15 @@ public final class LipTracker {
     }
 
     public LipObservation observe(LipState st, byte[] jpeg) throws BadPictureException, OrtException {
+        return observe(st, jpeg, config.detectEveryNthFrame, true);
+    }
+
+    /**
+     * As {@link #observe(LipState, byte[])} with the detection period chosen per call (the modality router's face
+     * mode): {@code detectEveryN} pictures between detections, and {@code mayDetect} false to only track the last
+     * box (no face or a lost track then reads as no face).
+     */
+    public LipObservation observe(LipState st, byte[] jpeg, int detectEveryN, boolean mayDetect) throws BadPictureException, OrtException {
         if (jpeg == null || jpeg.length == 0) {
             throw new BadPictureException("empty JPEG");
         }
@@ -62,11 +71,15 @@ public final class LipTracker {
             if (bgr == null || bgr.empty() || bgr.cols() < 16 || bgr.rows() < 16) {
                 throw new BadPictureException("corrupt JPEG (" + jpeg.length + " bytes)");
             }
-            return observe(st, bgr);
+            return observe(st, bgr, detectEveryN, mayDetect);
         }
     }
 
     public LipObservation observe(LipState st, Mat bgr) throws OrtException {
+        return observe(st, bgr, config.detectEveryNthFrame, true);
+    }
+
+    private LipObservation observe(LipState st, Mat bgr, int detectEveryN, boolean mayDetect) throws OrtException {
         int w = bgr.cols();
         int h = bgr.rows();
         float ws = Math.min(1f, (float) WORK_WIDTH / w);
@@ -75,8 +88,14 @@ public final class LipTracker {
             resize(gray, work, new Size(Math.max(1, Math.round(w * ws)), Math.max(1, Math.round(h * ws))), 0, 0, INTER_AREA);
             boolean detected = false;
             boolean needDetect = !st.hasFace || st.template == null || st.workScale != ws
-                    || st.framesSinceDetect + 1 >= config.detectEveryNthFrame;
-            if (!needDetect && !track(st, work, ws)) {
+                    || st.framesSinceDetect + 1 >= detectEveryN;
+            if (!mayDetect) {
+                if (!st.hasFace || st.template == null || st.workScale != ws || !track(st, work, ws)) {
+                    st.loseFace();
+                    return new LipObservation(false, 0, 0, 0, false, st.facesInLastDetection);
+                }
+                needDetect = false;
+            } else if (!needDetect && !track(st, work, ws)) {
                 needDetect = true;
             }
             if (needDetect) {

@@ -10,8 +10,11 @@ import io.omnistream.operators.face.LipObservation;
 import io.omnistream.operators.face.LipTracker;
 import io.omnistream.operators.fusion.EarlyFusion;
 import io.omnistream.operators.fusion.FusedFrame;
+import io.omnistream.operators.route.WorkCounter;
 import io.omnistream.operators.vad.SileroVad;
+import io.omnistream.schemas.FaceMode;
 import io.omnistream.schemas.PerceptionFrame;
+import io.omnistream.schemas.RouteDecision;
 import io.omnistream.schemas.TrackState;
 import io.omnistream.schemas.VideoFrame;
 import java.nio.ByteBuffer;
@@ -38,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * {@link PerceptionState}. Models are loaded once per operator instance and shared by all keys. Bad
  * input (wrong audio length, oversized, corrupt JPEG, non-finite samples, model errors) is counted,
  * skipped and logged once per session; it never fails the job.
+ *
+ * <p>It obeys the modality router's decision on the frame ({@code route}; null runs everything): VAD off
+ * means the tick is silent (probability 0, as the fusion treats any tick below the silence level); face
+ * modes choose how often BlazeFace runs (every Nth picture, tracking only, or no camera work, in which case the
+ * fusion sees the last face as still and unchanged). Buffers of a path that stayed off for long are released
+ * and counted ({@code route.perception.*} counters and accumulators).
  */
 public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionFrame, FusedFrame> {
     private static final long serialVersionUID = 1L;
@@ -64,9 +73,27 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
     private transient Counter pictures;
     private transient org.apache.flink.api.common.accumulators.LongCounter cpuNanos;
     private transient java.lang.management.ThreadMXBean threads;
+    private transient WorkCounter vadRun;
+    private transient WorkCounter vadSkipped;
+    private transient WorkCounter vadReleased;
+    private transient WorkCounter vadPrimed;
+    /** Silent chunks run through a fresh VAD state when the router switches the VAD back on. */
+    private static final int VAD_PRIME_CHUNKS = 4;
+    private transient WorkCounter faceDetections;
+    private transient WorkCounter lipPictures;
+    private transient WorkCounter lipPicturesSkipped;
+    private transient WorkCounter faceReleased;
+
+    private final long vadReleaseMicros;
 
     public PerceptionFunction(PerceptionConfig config) {
+        this(config, io.omnistream.operators.route.RouteConfig.defaults());
+    }
+
+    /** With the routing settings whose buffer-release delays this operator applies to routed frames. */
+    public PerceptionFunction(PerceptionConfig config, io.omnistream.operators.route.RouteConfig routing) {
         this.config = config;
+        this.vadReleaseMicros = routing.vadReleaseAfterMicros;
     }
 
     @Override
@@ -93,6 +120,29 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
         pictures = getRuntimeContext().getMetricGroup().counter("perceptionCameraPictures");
         cpuNanos = getRuntimeContext().getLongCounter(CPU_NANOS_ACCUMULATOR);
         threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        vadRun = work("work.vad.run");
+        vadSkipped = work("work.vad.skipped");
+        vadReleased = work("memory.vad.released");
+        vadPrimed = work("work.vadPrime.run");
+        faceDetections = work("work.faceDetect.run");
+        lipPictures = work("work.lips.run");
+        lipPicturesSkipped = work("work.lips.skipped");
+        faceReleased = work("memory.face.released");
+    }
+
+    private transient Map<String, WorkCounter> work;
+
+    private WorkCounter work(String name) {
+        if (work == null) {
+            work = new java.util.HashMap<>();
+        }
+        return work.computeIfAbsent(name, k -> WorkCounter.register(getRuntimeContext(), k));
+    }
+
+    /** Routed work counted by this instance ({@code work.vad.run}, {@code work.lips.skipped}, ...), for tests and diagnostics. */
+    public long workCount(String name) {
+        WorkCounter c = work == null ? null : work.get(name);
+        return c == null ? 0 : c.count();
     }
 
     /** Bad input of a kind counted by this instance (the Flink counter's value), for diagnostics and tests. */
@@ -175,13 +225,34 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
             report(st, BadInput.NON_FINITE, frame, "non-finite samples replaced by 0");
         }
         f.energyDb = Pcm16.energyDb(x);
-        try {
-            float p = vad.accept(st.vad, x, 0, x.length);
-            if (p >= 0) {
-                st.lastVad = p;
+        RouteDecision route = frame.getRoute();
+        if (route != null && !route.getVad()) {
+            // routed silent: treated as silence, the model's state is kept for the next loud tick (or released)
+            vadSkipped.inc();
+            st.lastVad = 0f;
+            st.vadIdleMicros += tickMicros;
+            if (st.vadIdleMicros >= vadReleaseMicros && st.vad.state != null) {
+                st.vad = new io.omnistream.operators.vad.VadState();
+                vadReleased.inc();
             }
-        } catch (OrtException e) {
-            report(st, BadInput.MODEL_ERROR, frame, "Silero VAD failed: " + e.getMessage());
+        } else {
+            vadRun.inc();
+            try {
+                if (st.vadIdleMicros > 0) {
+                    // back from routed silence: the recurrent state still holds the speech before it; start from the state
+                    // a run of silence leads to instead (fresh, primed with silent chunks), as an always-on VAD would have
+                    st.vad = new io.omnistream.operators.vad.VadState();
+                    vad.accept(st.vad, new float[VAD_PRIME_CHUNKS * config.vadChunkSamples], 0, VAD_PRIME_CHUNKS * config.vadChunkSamples);
+                    vadPrimed.inc(VAD_PRIME_CHUNKS);
+                }
+                st.vadIdleMicros = 0;
+                float p = vad.accept(st.vad, x, 0, x.length);
+                if (p >= 0) {
+                    st.lastVad = p;
+                }
+            } catch (OrtException e) {
+                report(st, BadInput.MODEL_ERROR, frame, "Silero VAD failed: " + e.getMessage());
+            }
         }
         st.lastEnergyDb = f.energyDb;
         f.vadProbability = st.lastVad;
@@ -207,6 +278,9 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
                 && frame.getTickEndMicros() - cam.getCaptureTimeMicros() <= config.maxCameraAgeMicros;
         if (!usableTrack) {
             if (cs == TrackState.ENDED || cs == TrackState.MISSING || cam == null) {
+                if (st.lips.template != null || st.lips.prevMouth != null) {
+                    faceReleased.inc(); // camera gone: the face/lip buffers are dropped
+                }
                 st.lips.loseFace();
                 st.lips.lastSeq = Long.MIN_VALUE;
             }
@@ -218,6 +292,18 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
             fusion.fuse(st.fusion, f, st.lips.hasFace, false, 0f, 0f);
             return;
         }
+        RouteDecision route = frame.getRoute();
+        if (route != null && (route.getFaceMode() == FaceMode.OFF || !route.getLipFeatures())) {
+            // routed off: the picture is not even decoded; the fusion sees the last face, still and unchanged
+            if (cam.getSeq() != st.skippedPictureSeq) {
+                st.skippedPictureSeq = cam.getSeq();
+                lipPicturesSkipped.inc();
+            }
+            st.faceIdleMicros += frame.getTickEndMicros() - frame.getTickStartMicros();
+            fusion.fuse(st.fusion, f, st.lips.hasFace, false, 0f, 0f);
+            return;
+        }
+        st.faceIdleMicros = 0;
         st.lips.lastSeq = cam.getSeq();
         st.lips.lastCaptureMicros = cam.getCaptureTimeMicros();
         pictures.inc();
@@ -226,8 +312,18 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
         if (jb != null) {
             jb.duplicate().get(jpeg);
         }
+        lipPictures.inc();
+        long detectionsBefore = st.lips.detections;
         try {
-            LipObservation o = lipTracker.observe(st.lips, jpeg);
+            LipObservation o;
+            if (route == null) {
+                o = lipTracker.observe(st.lips, jpeg);
+            } else {
+                FaceMode mode = route.getFaceMode();
+                int every = mode == FaceMode.EVERY_FRAME ? 1 : Math.max(1, route.getFaceEveryN());
+                o = lipTracker.observe(st.lips, jpeg, every, mode != FaceMode.TRACK_ONLY);
+            }
+            faceDetections.inc(st.lips.detections - detectionsBefore);
             fusion.fuse(st.fusion, f, o.facePresent, true, o.motion, o.openness);
         } catch (LipTracker.BadPictureException e) {
             report(st, jpeg.length > config.maxJpegBytes ? BadInput.JPEG_OVERSIZED : BadInput.JPEG_CORRUPT, frame, e.getMessage());

@@ -46,15 +46,26 @@ public final class PerceptionPipeline {
     }
 
     public static Result build(DataStream<PerceptionFrame> frames, DataStream<AgentActivity> agent, PerceptionConfig config) {
-        SingleOutputStreamOperator<FusedFrame> fused = perceive(frames, config);
+        return build(frames, agent, config, io.omnistream.operators.route.RouteConfig.defaults());
+    }
+
+    /** As {@link #build(DataStream, DataStream, PerceptionConfig)}, on routed frames with these routing settings. */
+    public static Result build(DataStream<PerceptionFrame> frames, DataStream<AgentActivity> agent, PerceptionConfig config,
+            io.omnistream.operators.route.RouteConfig routing) {
+        SingleOutputStreamOperator<FusedFrame> fused = perceive(frames, config, routing);
         return new Result(fused, turnTaking(fused, agent, config, TURN_UID));
     }
 
     /** Audio front-end, VAD, face/lips and early fusion: one {@link FusedFrame} per frame. */
     public static SingleOutputStreamOperator<FusedFrame> perceive(DataStream<PerceptionFrame> frames, PerceptionConfig config) {
+        return perceive(frames, config, io.omnistream.operators.route.RouteConfig.defaults());
+    }
+
+    public static SingleOutputStreamOperator<FusedFrame> perceive(DataStream<PerceptionFrame> frames, PerceptionConfig config,
+            io.omnistream.operators.route.RouteConfig routing) {
         return frames
                 .keyBy(PerceptionFrame::getSessionId, Types.STRING)
-                .process(new PerceptionFunction(config))
+                .process(new PerceptionFunction(config, routing))
                 .returns(TypeInformation.of(FusedFrame.class))
                 .uid(PERCEPTION_UID)
                 .name("perception: audio, VAD, lips, early fusion");

@@ -18,6 +18,12 @@ public class PerceptionState {
     public StreamingLogMel.State logMel = new StreamingLogMel.State();
     public float lastVad;
     public float lastEnergyDb = -100f;
+    /** Session time the router has kept the VAD off in a row (its buffers are released after a while). */
+    public long vadIdleMicros;
+    /** Session time the router has kept face work off in a row (face/lip buffers are released after a while). */
+    public long faceIdleMicros;
+    /** Camera picture whose face work the router skipped last (counted once per picture). */
+    public long skippedPictureSeq = Long.MIN_VALUE;
     /** Bit set of {@link BadInput} ordinals already logged for this session. */
     public int loggedBadInput;
 

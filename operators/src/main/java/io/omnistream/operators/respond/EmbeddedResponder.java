@@ -17,7 +17,10 @@ import java.util.Map;
  * embedded with all-MiniLM-L6-v2 and matched by top-k cosine similarity against the knowledge base's
  * example utterances; the best intent's answer is filled with identifiers read from the screen.
  *
- * <p>Knowledge-base examples are embedded once at construction; a query costs one or two embeddings.
+ * <p>Knowledge-base examples are embedded once at construction; a query costs one or two embeddings. With
+ * {@link UnderstandingConfig#encodeNewTextOnly} (modality routing on) a text already embedded (the same screen
+ * text for the next turn, the same transcript prepared at the pause and again at the end of turn) reuses its
+ * vector instead of running the encoder again; the answer is the same either way.
  */
 public final class EmbeddedResponder {
     private static final double TRANSCRIPT_WEIGHT = 0.7;
@@ -31,6 +34,9 @@ public final class EmbeddedResponder {
     private final List<KnowledgeBase.Intent> exampleIntents = new ArrayList<>();
     private final List<float[]> screenVectors = new ArrayList<>();
     private final List<KnowledgeBase.Intent> screenIntents = new ArrayList<>();
+    private final Map<String, float[]> recent;
+    private long encodes;
+    private long reuses;
 
     /** A chosen answer. */
     public static final class Answer {
@@ -57,6 +63,13 @@ public final class EmbeddedResponder {
         this.config = config;
         this.kb = KnowledgeBase.load(config.knowledgeBase);
         this.model = new AllMiniLmL6V2QuantizedEmbeddingModel();
+        int keep = Math.max(1, config.textEmbeddingCacheSize);
+        this.recent = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
+                return size() > keep;
+            }
+        };
         for (KnowledgeBase.Intent i : kb.intents) {
             for (String ex : i.examples) {
                 exampleVectors.add(embed(ex));
@@ -86,6 +99,32 @@ public final class EmbeddedResponder {
         return v;
     }
 
+    /** Queries (transcripts, screen text) the encoder ran on since construction. */
+    public long encodes() {
+        return encodes;
+    }
+
+    /** Queries whose embedding was reused instead of encoded again. */
+    public long reuses() {
+        return reuses;
+    }
+
+    private float[] embedQuery(String text) {
+        if (config.encodeNewTextOnly) {
+            float[] v = recent.get(text);
+            if (v != null) {
+                reuses++;
+                return v;
+            }
+        }
+        encodes++;
+        float[] v = embed(text);
+        if (config.encodeNewTextOnly) {
+            recent.put(text, v);
+        }
+        return v;
+    }
+
     /** Picks and fills the answer for a turn; {@code screen} may be null. */
     public Answer answer(String transcript, ScreenText screen) {
         String said = transcript == null ? "" : transcript.trim();
@@ -93,10 +132,10 @@ public final class EmbeddedResponder {
         if (shown.length() > 400) {
             shown = shown.substring(0, 400);
         }
-        Map<String, Double> saidScore = said.isEmpty() ? Map.of() : bestPerIntent(embed(said), exampleVectors, exampleIntents);
+        Map<String, Double> saidScore = said.isEmpty() ? Map.of() : bestPerIntent(embedQuery(said), exampleVectors, exampleIntents);
         Map<String, Double> shownScore = new HashMap<>();
         if (!shown.isEmpty()) {
-            float[] q = embed(shown);
+            float[] q = embedQuery(shown);
             shownScore.putAll(bestPerIntent(q, screenVectors, screenIntents));
             bestPerIntent(q, exampleVectors, exampleIntents).forEach((k, v) -> shownScore.merge(k, v, Math::max));
         }

@@ -46,6 +46,8 @@ public class SpokenAnswerFunction extends KeyedCoProcessFunction<String, TurnUpd
     private transient EmbeddedResponder responder;
     private transient EspeakEngine tts;
     private transient ValueState<ScreenText> latestScreen;
+    private transient io.omnistream.operators.route.WorkCounter textEncoded;
+    private transient io.omnistream.operators.route.WorkCounter textReused;
     private transient Map<String, Answer> prepared;
     private transient Map<String, Answer> speaking;
     private transient Counter committedSpeculative;
@@ -92,6 +94,8 @@ public class SpokenAnswerFunction extends KeyedCoProcessFunction<String, TurnUpd
         bargeIns = getRuntimeContext().getMetricGroup().counter("answersCancelledByBargeIn");
         ttsFailures = getRuntimeContext().getMetricGroup().counter("ttsFailures");
         remoteFallbacks = getRuntimeContext().getMetricGroup().counter("remoteFallbacks");
+        textEncoded = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "work.textEncode.run");
+        textReused = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "work.textEncode.skipped");
     }
 
     @Override
@@ -180,7 +184,11 @@ public class SpokenAnswerFunction extends KeyedCoProcessFunction<String, TurnUpd
             a.text = String.join("", remoteDeltas).trim();
             a.intent = "remote";
         } else {
+            long encodes = responder.encodes();
+            long reuses = responder.reuses();
             EmbeddedResponder.Answer ans = responder.answer(a.transcript, screen);
+            textEncoded.inc(responder.encodes() - encodes);
+            textReused.inc(responder.reuses() - reuses);
             a.text = ans.text;
             a.intent = ans.intentId;
             a.deltas = split(ans.text, config.textDeltaChars);

@@ -34,6 +34,16 @@ public class UnderstandingConfig implements Serializable {
     public long turnAudioKeepMicros = 8_000_000;
     /** An event waiting for its audio is applied anyway once the session's frames have stopped for this long (wall clock). */
     public long eventWaitForAudioMillis = 1000;
+    /**
+     * Audio of the turn in progress kept in keyed state (checkpointed) so that a restored job replays it into a fresh
+     * decoder; beyond this the oldest part is dropped and counted ({@code asrReplayAudioTruncated}).
+     */
+    public long asrReplayMaxMicros = 30_000_000;
+    /**
+     * A restored turn, or a turn ending without a decoder, waits this long for one (loading one on the task thread
+     * while under {@code asrMaxDecodersPerInstance}) rather than losing its text.
+     */
+    public long asrDecoderWaitMillis = 15_000;
 
     // ---- OCR (Tesseract) ----
     /** Null: the first /usr/share/tesseract-ocr/&#42;/tessdata. */
@@ -75,6 +85,14 @@ public class UnderstandingConfig implements Serializable {
     public int ttsChunkMillis = 20;
     /** How often queued synthesized chunks are drained into the stream (processing time). */
     public long ttsDrainIntervalMillis = 5;
+
+    // ---- modality routing (obeyed on routed frames; see operators.route) ----
+    /** An open turn's decoder idle between segments goes back to the pool after this much routed silence. */
+    public long asrReleaseIdleMicros = 2_000_000;
+    /** The responder embeds only text it has not embedded before (the job sets it when routing is on). */
+    public boolean encodeNewTextOnly = false;
+    /** Texts whose embeddings the responder keeps for reuse (per operator instance). */
+    public int textEmbeddingCacheSize = 64;
 
     public UnderstandingConfig() {}
 
