@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Loaded PocketSphinx decoders of one operator instance, lent to a speaker turn and returned at its
  * end, so that no decoder is created on the hot path. When the last spare is lent, one more is
- * loaded in the background (up to a cap); a turn that finds the pool empty gets no transcript and is
- * counted by the caller.
+ * loaded in the background (up to a cap); a turn that finds the pool empty is counted by the caller and
+ * catches up when a decoder is free (its buffered audio is replayed, see {@link StreamingAsrFunction}).
  */
 public final class SphinxDecoderPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SphinxDecoderPool.class);
@@ -57,6 +57,12 @@ public final class SphinxDecoderPool implements AutoCloseable {
     }
 
     private SphinxDecoder newDecoder() {
+        synchronized (SphinxDecoderPool.class) { // one load at a time per process (background spares, waiting turns)
+            return newDecoderUnlocked();
+        }
+    }
+
+    private SphinxDecoder newDecoderUnlocked() {
         return new SphinxDecoder(library(config.pocketSphinxLibrary), config.sphinxHmm(), config.sphinxLm(), config.sphinxDict(),
                 config.asrFastFinal);
     }
@@ -83,6 +89,47 @@ public final class SphinxDecoderPool implements AutoCloseable {
                     loading.decrementAndGet();
                 }
             });
+        }
+        return d;
+    }
+
+    /**
+     * A free decoder; if none is free, one is loaded on the calling thread while under the cap, else the call
+     * waits up to {@code timeoutMillis} for one to be given back or loaded. For the rare paths that must not
+     * lose a turn's text (a restored turn, the end of a turn that found no decoder); null if none came in time.
+     */
+    public SphinxDecoder borrowWaiting(long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        SphinxDecoder d = borrow();
+        while (d == null) {
+            boolean load;
+            synchronized (this) {
+                load = !closed && all.size() + loading.get() < config.asrMaxDecodersPerInstance;
+                if (load) {
+                    loading.incrementAndGet();
+                }
+            }
+            if (load) {
+                try {
+                    SphinxDecoder fresh = newDecoder();
+                    synchronized (this) {
+                        all.add(fresh);
+                    }
+                    return fresh;
+                } finally {
+                    loading.decrementAndGet();
+                }
+            }
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return null;
+            }
+            synchronized (this) {
+                if (free.isEmpty()) {
+                    wait(Math.min(left, 100));
+                }
+                d = free.poll();
+            }
         }
         return d;
     }

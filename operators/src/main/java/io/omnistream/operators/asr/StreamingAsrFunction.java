@@ -19,6 +19,8 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Streaming speech recognition of the customer's turns: the session's perception frames (audio) and
@@ -28,42 +30,45 @@ import org.apache.flink.util.Collector;
  *
  * <p>An event is applied once the frames up to its session time have arrived (events are derived
  * from the same frames and normally come later); if the session's frames stop coming for a short
- * wall-clock wait it is applied anyway (late frames are waited for as long as they keep coming). Decoders come from a per-instance {@link SphinxDecoderPool}. The decoding
- * state of a turn lives in the instance (native decoders cannot be checkpointed): after a failover
- * the turn in progress is lost, the next turn is recognised normally.
+ * wall-clock wait it is applied anyway (late frames are waited for as long as they keep coming). Decoders come from a per-instance {@link SphinxDecoderPool}.
+ *
+ * <p>Native decoders cannot be checkpointed, so the session's position is kept in keyed state
+ * instead ({@link AsrSessionStore}): the open turn, its transcript sequence number and finished
+ * segments' text, the audio fed since the turn opened (at most {@code asrReplayMaxMicros}, truncation
+ * counted), the pre-roll ring and the events still waiting for audio. After a restore, the first
+ * record or timer of a session finds no live decoder for it: a fresh decoder is borrowed and the
+ * buffered audio of the segment in progress is replayed into it before any new audio, so the
+ * interrupted turn still gets its final transcript, once. The same buffer lets a turn that found no
+ * free decoder catch up as soon as one is free, instead of going without text.
  */
 public class StreamingAsrFunction extends KeyedCoProcessFunction<String, PerceptionFrame, SpeechEvent, TurnUpdate> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(StreamingAsrFunction.class);
     private static final long PREROLL_RING_MICROS = 1_000_000;
 
     private final UnderstandingConfig config;
     private transient SphinxDecoderPool pool;
+    /** Live decoders and working copies of the keyed state, per session of this instance. */
     private transient Map<String, Session> sessions;
+    private transient AsrSessionStore store;
     private transient Counter badAudio;
     private transient Counter noDecoder;
     private transient Counter orphanEvents;
     private transient Counter finals;
+    private transient Counter turnsRestored;
+    private transient Counter replayTruncated;
+    private transient Counter caughtUp;
+    private transient io.omnistream.operators.route.WorkCounter routedFed;
+    private transient io.omnistream.operators.route.WorkCounter routedSkipped;
+    private transient io.omnistream.operators.route.WorkCounter routedReleased;
 
     public StreamingAsrFunction(UnderstandingConfig config) {
         this.config = config;
     }
 
-    /** Audio of one tick, kept for the pre-roll. */
-    private static final class Tick {
-        final long start;
-        final long end;
-        final short[] samples;
-
-        Tick(long start, long end, short[] samples) {
-            this.start = start;
-            this.end = end;
-            this.samples = samples;
-        }
-    }
-
-    /** Per-session decoding state (not checkpointed, see class comment). */
+    /** Per-session decoding state: the live decoder, and working copies of what {@link AsrSessionStore} keeps. */
     private static final class Session {
-        final ArrayDeque<Tick> ring = new ArrayDeque<>();
+        final ArrayDeque<AudioSpan> ring = new ArrayDeque<>();
         final List<SpeechEvent> pending = new ArrayList<>();
         long lastTickEnd = Long.MIN_VALUE;
         // turn
@@ -81,16 +86,68 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         final ByteArrayOutputStream turnAudio = new ByteArrayOutputStream();
         byte[] latestScreen;
         long lastFrameWallMillis;
+        // modality routing: session time of routed-inactive audio in a row, and whether the idle decoder went back to the pool
+        long routedIdleMicros;
+        boolean decoderReleased;
+        String id;
+        /** The open turn came back from a checkpoint (logged when it ends). */
+        boolean restoredTurn;
+        // checkpointed copies (see AsrSessionStore)
+        int ringStored;
+        final ArrayDeque<AudioSpan> turnSpans = new ArrayDeque<>();
+        long bufferedSamples;
+        long segmentSamples;
+        boolean pendingChanged;
+
+        AsrPosition position() {
+            AsrPosition p = new AsrPosition();
+            p.turnId = turnId;
+            p.turnOpen = turnOpen;
+            p.speaking = speaking;
+            p.decoderMissing = decoderMissing;
+            p.committedText = committedText.toString();
+            p.fedUntil = fedUntil;
+            p.turnStart = turnStart;
+            p.lastPartialAt = lastPartialAt;
+            p.lastPartial = lastPartial;
+            p.seq = seq;
+            p.lastTickEnd = lastTickEnd;
+            p.segmentSamples = segmentSamples;
+            return p;
+        }
+
+        void position(AsrPosition p) {
+            turnId = p.turnId;
+            turnOpen = p.turnOpen;
+            speaking = p.speaking;
+            decoderMissing = p.decoderMissing;
+            committedText.setLength(0);
+            committedText.append(p.committedText == null ? "" : p.committedText);
+            fedUntil = p.fedUntil;
+            turnStart = p.turnStart;
+            lastPartialAt = p.lastPartialAt;
+            lastPartial = p.lastPartial == null ? "" : p.lastPartial;
+            seq = p.seq;
+            lastTickEnd = p.lastTickEnd;
+            segmentSamples = p.segmentSamples;
+        }
     }
 
     @Override
     public void open(OpenContext openContext) {
         pool = new SphinxDecoderPool(config);
         sessions = new HashMap<>();
+        store = new AsrSessionStore(getRuntimeContext());
         badAudio = getRuntimeContext().getMetricGroup().counter("asrBadAudio");
         noDecoder = getRuntimeContext().getMetricGroup().counter("asrNoFreeDecoder");
         orphanEvents = getRuntimeContext().getMetricGroup().counter("asrEventsWithoutTurn");
         finals = getRuntimeContext().getMetricGroup().counter("asrFinalTranscripts");
+        turnsRestored = getRuntimeContext().getMetricGroup().counter("asrTurnsRestored");
+        replayTruncated = getRuntimeContext().getMetricGroup().counter("asrReplayAudioTruncated");
+        caughtUp = getRuntimeContext().getMetricGroup().counter("asrDecoderCaughtUp");
+        routedFed = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "work.asr.run");
+        routedSkipped = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "work.asr.skipped");
+        routedReleased = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "memory.asr.decoderReleased");
     }
 
     @Override
@@ -108,8 +165,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     }
 
     @Override
-    public void processElement1(PerceptionFrame frame, Context ctx, Collector<TurnUpdate> out) {
-        Session s = sessions.computeIfAbsent(frame.getSessionId(), k -> new Session());
+    public void processElement1(PerceptionFrame frame, Context ctx, Collector<TurnUpdate> out) throws Exception {
+        Session s = session(frame.getSessionId(), ctx.timerService().currentProcessingTime());
         s.lastFrameWallMillis = ctx.timerService().currentProcessingTime();
         short[] samples = samples(frame.getAudio());
         if (samples == null) {
@@ -121,36 +178,37 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             if (frame.getScreenChanged() || s.latestScreen == null) {
                 s.latestScreen = new byte[jpeg.remaining()];
                 jpeg.get(s.latestScreen);
+                store.screen.update(s.latestScreen);
             }
         }
-        Tick tick = new Tick(frame.getTickStartMicros(), frame.getTickEndMicros(), samples);
-        s.ring.addLast(tick);
-        while (!s.ring.isEmpty() && s.ring.peekFirst().end < tick.end - PREROLL_RING_MICROS) {
-            s.ring.removeFirst();
-        }
+        AudioSpan tick = new AudioSpan(frame.getTickStartMicros(), frame.getTickEndMicros(), samples);
+        remember(s, tick);
         s.lastTickEnd = Math.max(s.lastTickEnd, tick.end);
-        if (s.speaking) {
+        if (routeAllowsDecoding(frame, s) && s.speaking) {
             feed(s, tick);
             maybePartial(frame.getSessionId(), s, tick.end, out);
         }
         applyReadyEvents(frame.getSessionId(), s, false, out);
+        persist(s);
     }
 
     @Override
-    public void processElement2(SpeechEvent event, Context ctx, Collector<TurnUpdate> out) {
-        Session s = sessions.computeIfAbsent(event.getSessionId(), k -> new Session());
+    public void processElement2(SpeechEvent event, Context ctx, Collector<TurnUpdate> out) throws Exception {
+        Session s = session(event.getSessionId(), ctx.timerService().currentProcessingTime());
         s.pending.add(event);
         s.pending.sort((a, b) -> Long.compare(a.getSessionTimeMicros(), b.getSessionTimeMicros()));
+        s.pendingChanged = true;
         applyReadyEvents(event.getSessionId(), s, false, out);
         if (!s.pending.isEmpty()) {
             ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + config.eventWaitForAudioMillis);
         }
+        persist(s);
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<TurnUpdate> out) {
-        Session s = sessions.get(ctx.getCurrentKey());
-        if (s == null || s.pending.isEmpty()) {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<TurnUpdate> out) throws Exception {
+        Session s = session(ctx.getCurrentKey(), timestamp);
+        if (s.pending.isEmpty()) {
             return;
         }
         if (timestamp - s.lastFrameWallMillis < config.eventWaitForAudioMillis) {
@@ -159,9 +217,126 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             return;
         }
         applyReadyEvents(ctx.getCurrentKey(), s, true, out);
+        persist(s);
     }
 
-    private void applyReadyEvents(String sessionId, Session s, boolean force, Collector<TurnUpdate> out) {
+    /**
+     * The session's live state; on its first use in this instance it is rebuilt from keyed state (after a
+     * restore: a fresh decoder with the segment in progress replayed into it). Frames are taken to have
+     * arrived at {@code nowMillis}, so that events restored as pending wait for the replayed frames.
+     */
+    private Session session(String sessionId, long nowMillis) throws Exception {
+        Session s = sessions.get(sessionId);
+        if (s != null) {
+            return s;
+        }
+        s = new Session();
+        s.id = sessionId;
+        sessions.put(sessionId, s);
+        s.lastFrameWallMillis = nowMillis;
+        AsrPosition p = store.position.value();
+        if (p != null) {
+            restore(s, p);
+        }
+        return s;
+    }
+
+    private void restore(Session s, AsrPosition p) throws Exception {
+        s.position(p);
+        for (AudioSpan t : store.preroll.get()) {
+            s.ringStored++;
+            if (t.end >= s.lastTickEnd - PREROLL_RING_MICROS) {
+                s.ring.addLast(t);
+            }
+        }
+        for (SpeechEvent e : store.pending.get()) {
+            s.pending.add(e);
+        }
+        s.latestScreen = store.screen.value();
+        for (AudioSpan t : store.turnAudio.get()) {
+            s.turnSpans.addLast(t);
+            s.bufferedSamples += t.samples.length;
+        }
+        if (!s.turnOpen) {
+            return;
+        }
+        for (AudioSpan t : s.turnSpans) {
+            keepTurnAudio(s, t.samples);
+        }
+        if (s.speaking) {
+            catchUp(s, true); // a fresh decoder, with the segment in progress replayed into it
+            if (s.decoder == null) {
+                s.decoderMissing = true;
+                noDecoder.inc();
+            }
+        } else {
+            s.decoderReleased = true; // paused turn: a decoder is borrowed again when the customer speaks on (startSegment)
+        }
+        s.restoredTurn = true;
+        turnsRestored.inc();
+        LOG.info("restored ASR turn {}#{}: speaking={}, finished segments '{}', {} ms of turn audio ({} ms in the segment), "
+                + "{} events pending, decoder {}", s.id, s.turnId, s.speaking, s.committedText, s.bufferedSamples / 16,
+                s.segmentSamples / 16, s.pending.size(), s.decoder != null ? "replayed" : "none yet");
+    }
+
+    /**
+     * A speaking turn without a decoder (the pool was empty when its segment began, or the operator was just
+     * restored) takes one as soon as one is free and replays the buffered audio of the segment so far into it, so
+     * that its text is not lost; the audio after it is then fed as usual.
+     */
+    private void catchUp(Session s, boolean waitForOne) throws InterruptedException {
+        if (s.decoder != null || !s.turnOpen || !s.speaking) {
+            return;
+        }
+        SphinxDecoder d = waitForOne ? pool.borrowWaiting(config.asrDecoderWaitMillis) : pool.borrow();
+        if (d == null) {
+            return;
+        }
+        s.decoder = d;
+        s.decoderMissing = false;
+        s.decoderReleased = false;
+        d.start();
+        long skip = s.bufferedSamples - Math.min(s.segmentSamples, s.bufferedSamples);
+        long replayed = 0;
+        for (AudioSpan t : s.turnSpans) {
+            int from = (int) Math.max(0, Math.min(t.samples.length, skip));
+            skip -= from;
+            if (from < t.samples.length) {
+                short[] part = from == 0 ? t.samples : java.util.Arrays.copyOfRange(t.samples, from, t.samples.length);
+                d.process(part, part.length);
+                replayed += part.length;
+            }
+        }
+        caughtUp.inc();
+        LOG.info("decoder for turn {}#{} caught up: {} ms of the segment replayed, hypothesis '{}'", s.id, s.turnId,
+                replayed / 16, d.hypothesis());
+    }
+
+    /** Writes what changed to keyed state (position always: it is small). */
+    private void persist(Session s) throws Exception {
+        store.position.update(s.position());
+        if (s.pendingChanged) {
+            store.pending.update(new ArrayList<>(s.pending));
+            s.pendingChanged = false;
+        }
+    }
+
+    /** Keeps a tick for the pre-roll: the ring holds the last second; its state is appended to and trimmed now and then. */
+    private void remember(Session s, AudioSpan tick) throws Exception {
+        s.ring.addLast(tick);
+        while (!s.ring.isEmpty() && s.ring.peekFirst().end < tick.end - PREROLL_RING_MICROS) {
+            s.ring.removeFirst();
+        }
+        if (s.ringStored >= 2 * s.ring.size() + 4) {
+            store.preroll.update(new ArrayList<>(s.ring));
+            s.ringStored = s.ring.size();
+        } else {
+            store.preroll.add(tick);
+            s.ringStored++;
+        }
+    }
+
+    private void applyReadyEvents(String sessionId, Session s, boolean force, Collector<TurnUpdate> out) throws Exception {
         Iterator<SpeechEvent> it = s.pending.iterator();
         while (it.hasNext()) {
             SpeechEvent e = it.next();
@@ -169,6 +344,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
                 break;
             }
             it.remove();
+            s.pendingChanged = true;
             apply(sessionId, s, e, out);
         }
     }
@@ -190,8 +366,11 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         }
     }
 
-    private void apply(String sessionId, Session s, SpeechEvent e, Collector<TurnUpdate> out) {
+    private void apply(String sessionId, Session s, SpeechEvent e, Collector<TurnUpdate> out) throws Exception {
         SpeechEventType type = e.getType();
+        if (s.restoredTurn) {
+            LOG.info("restored turn {}#{} gets {} of turn {}", sessionId, s.turnId, type, e.getTurnId());
+        }
         Map<String, Long> stages = stages(e);
         switch (type) {
             case SPEECH_START:
@@ -221,6 +400,10 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
                     return;
                 }
                 endSegment(s);
+                if (s.restoredTurn) {
+                    LOG.info("final transcript of restored turn {}#{}: '{}' (decoder missing: {})", sessionId, s.turnId,
+                            s.committedText, s.decoderMissing);
+                }
                 emitText(out, sessionId, s, TurnUpdate.Kind.END_OF_TURN, true, stages);
                 finals.inc();
                 closeTurn(s);
@@ -241,6 +424,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         s.committedText.setLength(0);
         s.seq = 0;
         s.turnAudio.reset();
+        forgetTurnAudio(s);
         s.lastPartial = "";
         long boundary = e.getSpeechTimeMicros() > 0 ? e.getSpeechTimeMicros() : e.getSessionTimeMicros();
         s.turnStart = Math.max(0, boundary - config.asrPrerollMicros);
@@ -258,18 +442,39 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         }
         s.turnOpen = false;
         s.speaking = false;
+        s.restoredTurn = false;
+        forgetTurnAudio(s);
     }
 
-    private void startSegment(String sessionId, Session s, SpeechEvent e, Collector<TurnUpdate> out) {
+    private void forgetTurnAudio(Session s) {
+        if (s.bufferedSamples > 0 || !s.turnSpans.isEmpty()) {
+            store.turnAudio.clear();
+        }
+        s.turnSpans.clear();
+        s.bufferedSamples = 0;
+        s.segmentSamples = 0;
+    }
+
+    private void startSegment(String sessionId, Session s, SpeechEvent e, Collector<TurnUpdate> out) throws Exception {
         s.speaking = true;
         long boundary = e.getSpeechTimeMicros() > 0 ? e.getSpeechTimeMicros() : e.getSessionTimeMicros();
         long from = Math.max(0, boundary - config.asrPrerollMicros);
+        if (s.decoder == null && s.decoderReleased && s.turnOpen) {
+            // the decoder went back to the pool during a routed silence inside this turn: take one again
+            s.decoderReleased = false;
+            s.decoder = pool.borrow();
+            s.decoderMissing = s.decoder == null;
+            if (s.decoderMissing) {
+                noDecoder.inc();
+            }
+        }
         if (s.decoder != null) {
             s.decoder.start();
         }
         s.fedUntil = from;
         s.lastPartialAt = from;
-        for (Tick t : s.ring) {
+        s.segmentSamples = 0;
+        for (AudioSpan t : s.ring) {
             if (t.end > from) {
                 feed(s, t);
             }
@@ -277,10 +482,11 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         maybePartial(sessionId, s, s.lastTickEnd, out);
     }
 
-    private void endSegment(Session s) {
+    private void endSegment(Session s) throws InterruptedException {
         if (!s.speaking) {
             return;
         }
+        catchUp(s, true); // last chance for a segment that found no free decoder: wait for one
         s.speaking = false;
         if (s.decoder != null) {
             String seg = s.decoder.finish();
@@ -293,7 +499,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         }
     }
 
-    private void feed(Session s, Tick t) {
+    private void feed(Session s, AudioSpan t) throws Exception {
         if (t.end <= s.fedUntil || t.samples.length == 0) {
             return;
         }
@@ -306,11 +512,34 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             return;
         }
         short[] part = skip == 0 ? t.samples : java.util.Arrays.copyOfRange(t.samples, skip, t.samples.length);
+        catchUp(s, false);
         if (s.decoder != null) {
             s.decoder.process(part, n);
         }
         keepTurnAudio(s, part);
+        bufferForReplay(s, new AudioSpan(Math.max(t.start, s.fedUntil), t.end, part));
         s.fedUntil = t.end;
+    }
+
+    /**
+     * Appends fed audio to the turn's checkpointed audio. Beyond {@code asrReplayMaxMicros} the oldest
+     * audio is dropped (down to three quarters of the bound, so the list is rewritten rarely) and the
+     * truncation counted: a restore then replays only the newer part of a very long segment.
+     */
+    private void bufferForReplay(Session s, AudioSpan span) throws Exception {
+        s.turnSpans.addLast(span);
+        s.bufferedSamples += span.samples.length;
+        s.segmentSamples += span.samples.length;
+        long max = config.asrReplayMaxMicros * 16 / 1000;
+        if (s.bufferedSamples <= max) {
+            store.turnAudio.add(span);
+            return;
+        }
+        while (s.turnSpans.size() > 1 && s.bufferedSamples > max * 3 / 4) {
+            s.bufferedSamples -= s.turnSpans.removeFirst().samples.length;
+        }
+        store.turnAudio.update(new ArrayList<>(s.turnSpans));
+        replayTruncated.inc();
     }
 
     private void keepTurnAudio(Session s, short[] part) {
@@ -420,5 +649,31 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         short[] s = new short[b.remaining() / 2];
         b.asShortBuffer().get(s);
         return s;
+    }
+
+    /**
+     * The modality router's {@code asrActive} for this tick (no decision: active). A live tick the router marks
+     * inactive is not fed to the decoder (counted); a decoder that an open turn holds between its segments goes
+     * back to the pool once the routed silence lasts {@code asrReleaseIdleMicros}.
+     */
+    private boolean routeAllowsDecoding(PerceptionFrame frame, Session s) {
+        io.omnistream.schemas.RouteDecision r = frame.getRoute();
+        if (r == null || r.getAsrActive()) {
+            s.routedIdleMicros = 0;
+            if (s.speaking) {
+                routedFed.inc();
+            }
+            return true;
+        }
+        s.routedIdleMicros += frame.getTickEndMicros() - frame.getTickStartMicros();
+        if (s.speaking) {
+            routedSkipped.inc();
+        } else if (s.turnOpen && s.decoder != null && s.routedIdleMicros >= config.asrReleaseIdleMicros) {
+            pool.giveBack(s.decoder);
+            s.decoder = null;
+            s.decoderReleased = true;
+            routedReleased.inc();
+        }
+        return false;
     }
 }

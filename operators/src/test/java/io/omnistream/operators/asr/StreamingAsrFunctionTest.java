@@ -216,6 +216,39 @@ class StreamingAsrFunctionTest {
     }
 
     @Test
+    void aTurnThatFindsNoFreeDecoderCatchesUpWhenOneIsFreed() throws Exception {
+        // one decoder for the instance: the second customer starts speaking while the first holds it
+        Recordings.Utterance shortOne = Recordings.librivox().get(1); // 3 s "he was not an ill disposed young man"
+        List<PerceptionFrame> a = Frames.session("session-a", shortOne.samples, 500, 800, null, 0);
+        List<PerceptionFrame> b = Frames.session("session-b", speech.samples, 700, 800, null, 0);
+        long aEnd = 500_000 + shortOne.samples.length * 1_000_000L / 16_000;
+        long bStart = 700_000;
+        long bEnd = bStart + speech.samples.length * 1_000_000L / 16_000;
+        List<SpeechEvent> events = new java.util.ArrayList<>(List.of(
+                event("session-a", SpeechEventType.SPEECH_START, 1, tickEnd(500_000) + 80_000, 500_000),
+                event("session-b", SpeechEventType.SPEECH_START, 1, tickEnd(bStart) + 80_000, bStart),
+                event("session-a", SpeechEventType.END_OF_TURN, 1, tickEnd(aEnd) + 600_000, aEnd),
+                event("session-b", SpeechEventType.END_OF_TURN, 1, tickEnd(bEnd) + 600_000, bEnd)));
+        events.sort(java.util.Comparator.comparingLong(SpeechEvent::getSessionTimeMicros));
+        List<PerceptionFrame> frames = new java.util.ArrayList<>();
+        for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
+            if (i < a.size()) {
+                frames.add(a.get(i));
+            }
+            if (i < b.size()) {
+                frames.add(b.get(i));
+            }
+        }
+        feed(frames, events);
+
+        List<TurnUpdate> finals = updates().stream().filter(u -> u.kind == TurnUpdate.Kind.END_OF_TURN).toList();
+        assertThat(finals).extracting(u -> u.sessionId).containsExactly("session-a", "session-b");
+        assertThat(finals.get(0).text()).contains("young man");
+        assertThat(finals.get(1).text()).as("the turn that waited for the decoder").contains("dashwood");
+        assertThat(finals.get(1).transcript.getConfidence()).isEqualTo(1f);
+    }
+
+    @Test
     void bargeInIsPassedOnForTheSession() throws Exception {
         harness.processElement1(new StreamRecord<>(Frames.session(S, new short[640], 0, 0, null, 0).get(0)));
         harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.BARGE_IN, 4, 40_000, 20_000)));
