@@ -2,8 +2,10 @@ package io.omnistream.jobs;
 
 import io.omnistream.connectors.kafka.validation.MediaValidationConfig;
 import io.omnistream.operators.align.AlignConfig;
+import io.omnistream.operators.gpu.GpuStagesConfig;
 import io.omnistream.connectors.model.OmniModelConfig;
 import io.omnistream.operators.perception.PerceptionConfig;
+import io.omnistream.operators.route.RouteConfig;
 import io.omnistream.operators.understand.UnderstandingConfig;
 import java.io.Serializable;
 import java.time.Duration;
@@ -28,7 +30,11 @@ public final class PipelineConfig implements Serializable {
     public AlignConfig align = new AlignConfig();
     public PerceptionConfig perception = PerceptionConfig.defaults();
     public UnderstandingConfig understanding = new UnderstandingConfig();
+    /** Dynamic modality routing between alignment and perception; {@link RouteConfig#disabled()} runs every path always. */
+    public RouteConfig routing = RouteConfig.defaults();
     /** The remote omni model (OpenAI-compatible streaming chat API); null = embedded responder only. */
     public OmniModelConfig remoteModel = null;
     public MediaValidationConfig validation = MediaValidationConfig.defaults();
+    /** Log-mel and cross-modal attention batched across sessions on the GPU (on when one is present). */
+    public GpuStagesConfig gpu = GpuStagesConfig.defaults();
 }

@@ -3,8 +3,11 @@ package io.omnistream.jobs;
 import io.omnistream.connectors.kafka.dlq.DeadLetterSplitter;
 import io.omnistream.connectors.kafka.serde.Decoded;
 import io.omnistream.connectors.kafka.validation.MediaValidationFunction;
+import io.omnistream.jobs.gpu.GpuJobStages;
 import io.omnistream.operators.align.MediaAligner;
+import io.omnistream.operators.gpu.GpuStages;
 import io.omnistream.operators.perception.PerceptionPipeline;
+import io.omnistream.operators.route.RoutingPipeline;
 import io.omnistream.operators.turn.AgentActivity;
 import io.omnistream.operators.understand.UnderstandingPipeline;
 import io.omnistream.operators.understand.UnderstandingStreams;
@@ -30,7 +33,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The per-session pipeline: media and control from Kafka → validation (bad records to the dead-letter topic) →
- * event-time alignment into one {@link PerceptionFrame} per session and tick → perception (log-mel, VAD, lips),
+ * event-time alignment into one {@link PerceptionFrame} per session and tick → modality routing (which paths run
+ * this tick, stamped on the frame) → perception (log-mel, VAD, lips),
  * early audio-visual fusion and turn-taking ({@link SpeechEvent}s) → streaming ASR, screen OCR, the responder and
  * speech synthesis. Speech events, captions and screen text go to {@code omni.events}, the answer (text and audio)
  * to {@code omni.agent}, final transcripts, screen text and answers to {@code omni.analytics}.
@@ -48,6 +52,7 @@ public final class SessionPipelineJob {
         this.sinks = sinks;
         this.config = config;
         config.align.validate();
+        config.routing.validate();
     }
 
     /** Flink settings the job relies on, to be applied when the environment is created. */
@@ -102,8 +107,13 @@ public final class SessionPipelineJob {
         }
 
         DataStream<AgentActivity> agentActivity = agentActivity(env, frames);
-        PerceptionPipeline.Result perception = PerceptionPipeline.build(frames, agentActivity, config.perception);
-        UnderstandingStreams understood = UnderstandingPipeline.build(frames, perception.events, config.understanding,
+        // perception and understanding consume the routed frames, so every one of them obeys the same decision
+        DataStream<PerceptionFrame> routed = RoutingPipeline.build(frames, agentActivity, config.routing);
+        config.understanding.encodeNewTextOnly = config.routing.enabled;
+        PerceptionPipeline.Result perception = PerceptionPipeline.build(routed, agentActivity,
+                GpuStages.perceptionConfig(config.perception, config.gpu), config.routing);
+        GpuJobStages.add(routed, perception.fused, config.gpu, sinks.features());
+        UnderstandingStreams understood = UnderstandingPipeline.build(routed, perception.events, config.understanding,
                 config.remoteModel == null ? null : new RemoteOmniModelStage(config.remoteModel));
 
         var eventType = new AvroTypeInfo<>(OmniEvent.class);

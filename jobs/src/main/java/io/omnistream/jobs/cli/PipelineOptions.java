@@ -31,6 +31,11 @@ public class PipelineOptions {
     @Option(names = "--remote-model", defaultValue = "Qwen/Qwen3-Omni-30B-A3B-Instruct", description = "Model name for the remote backend (default: ${DEFAULT-VALUE}).")
     String remoteModelName;
 
+    @Option(names = "--routing", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Dynamic modality routing: run VAD, face/lips, ASR, OCR and text encoding only where the session needs them; "
+                    + "--no-routing runs every path on every tick (default: ${DEFAULT-VALUE}).")
+    boolean routing;
+
     PipelineConfig toConfig() {
         PipelineConfig config = new PipelineConfig();
         config.parallelism = parallelism;
@@ -39,6 +44,7 @@ public class PipelineOptions {
         config.checkpointInterval = Duration.ofMillis(checkpointMillis);
         config.stateBackend = stateBackend;
         config.align.validate();
+        config.routing.enabled = routing;
         if (remoteModelUrl != null) {
             config.remoteModel = new io.omnistream.connectors.model.OmniModelConfig();
             config.remoteModel.baseUrl = remoteModelUrl;

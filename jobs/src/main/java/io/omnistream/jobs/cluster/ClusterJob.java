@@ -70,6 +70,9 @@ public final class ClusterJob implements Callable<Integer> {
     @Option(names = "--frames-partitions", defaultValue = "4", description = "Partitions of the frames topic if it is created (default: ${DEFAULT-VALUE}).")
     int framesPartitions;
 
+    @Option(names = "--no-routing", description = "Modality routing off: every path runs on every tick.")
+    boolean noRouting;
+
     @Option(names = "--job-name", defaultValue = "omnistream-session-pipeline")
     String jobName;
 
@@ -107,6 +110,9 @@ public final class ClusterJob implements Callable<Integer> {
         }
         config.checkpointInterval = Duration.ofMillis(checkpointMillis);
         config.stateBackend = stateBackend;
+        if (noRouting) {
+            config.routing = io.omnistream.operators.route.RouteConfig.disabled();
+        }
         config.align.validate();
         if ((analyticsExactlyOnce || framesExactlyOnce) && checkpointMillis <= 0) {
             throw new IllegalArgumentException("exactly-once sinks commit on checkpoints: set --checkpoint-interval-ms > 0");

@@ -40,6 +40,16 @@ class OmniCommandTest {
     }
 
     @Test
+    void routingIsOnByDefaultAndNoRoutingRunsEveryPath() {
+        String[] on = {"run"};
+        RunCommand run = (RunCommand) OmniCommand.commandLine(on).parseArgs(on).subcommand().commandSpec().userObject();
+        assertThat(run.pipeline.toConfig().routing.enabled).isTrue();
+        String[] off = {"run", "--no-routing"};
+        RunCommand plain = (RunCommand) OmniCommand.commandLine(off).parseArgs(off).subcommand().commandSpec().userObject();
+        assertThat(plain.pipeline.toConfig().routing.enabled).isFalse();
+    }
+
+    @Test
     void rejectsAnOutOfRangeTick() {
         String[] args = {"run", "--tick-ms", "100"};
         CommandLine.ParseResult parsed = OmniCommand.commandLine(args).parseArgs(args);

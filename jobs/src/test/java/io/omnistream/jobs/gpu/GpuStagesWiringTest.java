@@ -1,0 +1,63 @@
+package io.omnistream.jobs.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.omnistream.connectors.kafka.KafkaConnectorConfig;
+import io.omnistream.jobs.JobSinks;
+import io.omnistream.jobs.JobSources;
+import io.omnistream.jobs.PipelineConfig;
+import io.omnistream.jobs.SessionPipelineJob;
+import io.omnistream.operators.gpu.FusedFeatures;
+import io.omnistream.operators.gpu.GpuStages;
+import io.omnistream.operators.gpu.GpuStagesConfig;
+import java.util.List;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The session pipeline's graph holds the batched GPU stages, and writes their fused features to
+ * {@code omni.features}, exactly when {@link GpuStagesConfig} says so; with them on, perception's own per-session
+ * log-mel is off. (The stages themselves run in a MiniCluster in operators' {@code GpuStagesITCase}; the features'
+ * Kafka layout is {@link FusedFeatures#toBytes()}, tested in {@code FusedFeaturesTest}.)
+ */
+class GpuStagesWiringTest {
+
+    private static List<String> operatorNames(GpuStagesConfig.Mode mode) {
+        KafkaConnectorConfig kafka = KafkaConnectorConfig.forTests();
+        String nowhere = "localhost:1"; // building the graph connects to nothing
+        PipelineConfig config = new PipelineConfig();
+        config.checkpointInterval = java.time.Duration.ZERO;
+        config.gpu = new GpuStagesConfig();
+        config.gpu.mode = mode;
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        new SessionPipelineJob(JobSources.kafka(nowhere, kafka), JobSinks.kafka(nowhere, kafka, null), config).build(env);
+        return env.getStreamGraph().getStreamNodes().stream().map(StreamNode::getOperatorName).toList();
+    }
+
+    @Test
+    void forcedOnTheGraphBatchesLogMelAndAttentionAndWritesTheFeaturesTopic() {
+        List<String> names = operatorNames(GpuStagesConfig.Mode.ON);
+        assertThat(names).anyMatch(n -> n.contains("gpu: log-mel batched across sessions"));
+        assertThat(names).anyMatch(n -> n.contains("gpu: cross-modal token windows"));
+        assertThat(names).anyMatch(n -> n.contains("gpu: gated cross-modal attention + int8"));
+        assertThat(names).anyMatch(n -> n.contains(FusedFeaturesSink.TOPIC));
+    }
+
+    @Test
+    void offTheGraphHasNoGpuStageAndNoFeaturesTopic() {
+        List<String> names = operatorNames(GpuStagesConfig.Mode.OFF);
+        assertThat(names).noneMatch(n -> n.contains("gpu:"));
+        assertThat(names).noneMatch(n -> n.contains(FusedFeaturesSink.TOPIC));
+    }
+
+    @Test
+    void theBatchedLogMelReplacesPerceptionsOwn() {
+        PipelineConfig config = new PipelineConfig();
+        assertThat(GpuStages.perceptionConfig(config.perception, GpuStagesConfig.forced()).logMelEnabled).isFalse();
+        GpuStagesConfig off = new GpuStagesConfig();
+        off.mode = GpuStagesConfig.Mode.OFF;
+        assertThat(GpuStages.perceptionConfig(config.perception, off).logMelEnabled).isTrue();
+        assertThat(config.perception.logMelEnabled).as("the job's own config is not changed").isTrue();
+    }
+}
