@@ -36,6 +36,11 @@ public class PipelineOptions {
                     + "--no-routing runs every path on every tick (default: ${DEFAULT-VALUE}).")
     boolean routing;
 
+    @Option(names = "--gpu-stages", defaultValue = "AUTO",
+            description = "Batched GPU stages (log-mel, cross-modal attention → omni.features): AUTO (when a GPU is"
+                    + " present), ON (GPU, or its Java twin without one), OFF (default: ${DEFAULT-VALUE}).")
+    io.omnistream.operators.gpu.GpuStagesConfig.Mode gpuStages;
+
     PipelineConfig toConfig() {
         PipelineConfig config = new PipelineConfig();
         config.parallelism = parallelism;
@@ -45,6 +50,7 @@ public class PipelineOptions {
         config.stateBackend = stateBackend;
         config.align.validate();
         config.routing.enabled = routing;
+        config.gpu.mode = gpuStages;
         if (remoteModelUrl != null) {
             config.remoteModel = new io.omnistream.connectors.model.OmniModelConfig();
             config.remoteModel.baseUrl = remoteModelUrl;

@@ -73,6 +73,11 @@ public final class ClusterJob implements Callable<Integer> {
     @Option(names = "--no-routing", description = "Modality routing off: every path runs on every tick.")
     boolean noRouting;
 
+    @Option(names = "--gpu-stages", defaultValue = "AUTO",
+            description = "Batched GPU stages (log-mel, cross-modal attention → omni.features): AUTO (when the TaskManager"
+                    + " building the graph sees a GPU), ON (GPU or its Java twin), OFF (default: ${DEFAULT-VALUE}).")
+    io.omnistream.operators.gpu.GpuStagesConfig.Mode gpuStages;
+
     @Option(names = "--job-name", defaultValue = "omnistream-session-pipeline")
     String jobName;
 
@@ -95,7 +100,8 @@ public final class ClusterJob implements Callable<Integer> {
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(SessionPipelineJob.flinkConfiguration(config));
         JobSinks live = JobSinks.kafka(kafkaBootstrap, kafka, null);
-        JobSinks sinks = new JobSinks(live.deadLetters(), live.events(), live.agent(), live.analytics(), framesSink(kafka));
+        JobSinks sinks = new JobSinks(live.deadLetters(), live.events(), live.agent(), live.analytics(), framesSink(kafka),
+                live.features());
         new SessionPipelineJob(JobSources.kafka(kafkaBootstrap, kafka), sinks, config).execute(env);
         return 0;
     }
@@ -113,6 +119,7 @@ public final class ClusterJob implements Callable<Integer> {
         if (noRouting) {
             config.routing = io.omnistream.operators.route.RouteConfig.disabled();
         }
+        config.gpu.mode = gpuStages;
         config.align.validate();
         if ((analyticsExactlyOnce || framesExactlyOnce) && checkpointMillis <= 0) {
             throw new IllegalArgumentException("exactly-once sinks commit on checkpoints: set --checkpoint-interval-ms > 0");

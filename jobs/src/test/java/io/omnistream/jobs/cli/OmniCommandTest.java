@@ -50,6 +50,19 @@ class OmniCommandTest {
     }
 
     @Test
+    void gpuStagesFollowTheGpuByDefaultAndCanBeForcedOnOrOff() {
+        String[] plain = {"run"};
+        RunCommand auto = (RunCommand) OmniCommand.commandLine(plain).parseArgs(plain).subcommand().commandSpec().userObject();
+        assertThat(auto.pipeline.toConfig().gpu.mode).isEqualTo(io.omnistream.operators.gpu.GpuStagesConfig.Mode.AUTO);
+        String[] on = {"run", "--gpu-stages", "ON"};
+        RunCommand forced = (RunCommand) OmniCommand.commandLine(on).parseArgs(on).subcommand().commandSpec().userObject();
+        assertThat(forced.pipeline.toConfig().gpu.enabled()).isTrue();
+        String[] off = {"run", "--gpu-stages", "OFF"};
+        RunCommand none = (RunCommand) OmniCommand.commandLine(off).parseArgs(off).subcommand().commandSpec().userObject();
+        assertThat(none.pipeline.toConfig().gpu.enabled()).isFalse();
+    }
+
+    @Test
     void rejectsAnOutOfRangeTick() {
         String[] args = {"run", "--tick-ms", "100"};
         CommandLine.ParseResult parsed = OmniCommand.commandLine(args).parseArgs(args);
