@@ -1,0 +1,216 @@
+// Omnistream GPU encoders built from the real model files (issue 7). Each kernel sequence's specification is its
+// Java twin (io.omnistream.gpu.encoders.*.*Twin); the GPU tests compare the two. The GEMMs run in cuBLAS (fp32,
+// default math mode: no TF32), these kernels do everything between them. Built by nvcc during the Maven build into
+// omni_encoders.fatbin (sm_90 SASS + compute_90 PTX) and omni_encoders.ptx. No --use_fast_math: expf/tanhf/sqrtf
+// must stay IEEE-accurate to match the twin within 1e-5.
+
+#include <stdint.h>
+
+#define VAD_WINDOW 576
+#define VAD_FFT 256
+#define VAD_HOP 128
+#define VAD_FRAMES 4
+#define VAD_BINS 129
+#define VAD_HIDDEN 128
+#define VAD_STATE 256
+
+extern "C" {
+
+// ---------------------------------------------------------------------------------------------------------------
+// Silero VAD v5, 16 kHz (io.omnistream.gpu.encoders.vad.SileroVadTwin). Activations are row-major matrices with
+// one row per (session, frame).
+// ---------------------------------------------------------------------------------------------------------------
+
+// frames[(b*4 + t)][k] = padded_b[t*128 + k], padded_b = window_b ++ reflect(window_b, pad) (torch F.pad "reflect").
+__global__ void __launch_bounds__(256) vad_frames(const float* __restrict__ windows, int n, float* __restrict__ frames) {
+    const size_t total = (size_t)n * VAD_FRAMES * VAD_FFT;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const int k = (int)(i % VAD_FFT);
+        const size_t row = i / VAD_FFT;
+        const int t = (int)(row % VAD_FRAMES);
+        const size_t b = row / VAD_FRAMES;
+        int p = t * VAD_HOP + k;
+        if (p >= VAD_WINDOW) p = 2 * (VAD_WINDOW - 1) - p;
+        frames[i] = windows[b * VAD_WINDOW + p];
+    }
+}
+
+// mag[r][f] = sqrt(S[r][f]^2 + S[r][129 + f]^2) for the rows of the STFT GEMM S [rows][258].
+__global__ void __launch_bounds__(256) vad_magnitude(const float* __restrict__ S, int rows, float* __restrict__ mag) {
+    const size_t total = (size_t)rows * VAD_BINS;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const size_t r = i / VAD_BINS;
+        const int f = (int)(i % VAD_BINS);
+        const float re = S[r * (2 * VAD_BINS) + f];
+        const float im = S[r * (2 * VAD_BINS) + VAD_BINS + f];
+        mag[i] = sqrtf(re * re + im * im);
+    }
+}
+
+// im2col for Conv1d(kernel 3, padding 1, stride s): X[(b, t)][k*C + i] = A[(b, t*s - 1 + k)][i] or 0 outside.
+__global__ void __launch_bounds__(256) vad_im2col(const float* __restrict__ A, int n, int C, int T, int Tout, int stride,
+                                                  float* __restrict__ X) {
+    const size_t total = (size_t)n * Tout * 3 * C;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const int col = (int)(i % (3 * C));
+        const size_t row = i / (3 * C);
+        const int t = (int)(row % Tout);
+        const size_t b = row / Tout;
+        const int k = col / C;
+        const int c = col % C;
+        const int p = t * stride - 1 + k;
+        X[i] = (p >= 0 && p < T) ? A[(b * T + p) * C + c] : 0.f;
+    }
+}
+
+// out[r*ldOut + c] = ReLU(Y[r][c] + bias[c]); written into a wider matrix when ldOut > C (the LSTM's [x | h] input).
+__global__ void __launch_bounds__(256) enc_bias_relu(const float* __restrict__ Y, const float* __restrict__ bias, int rows,
+                                                     int C, float* __restrict__ out, int ldOut) {
+    const size_t total = (size_t)rows * C;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const size_t r = i / C;
+        const int c = (int)(i % C);
+        const float v = Y[i] + bias[c];
+        out[r * ldOut + c] = v > 0.f ? v : 0.f;
+    }
+}
+
+// XH[b][128 + j] = h_b[j]: the recurrent half of the LSTM GEMM's input.
+__global__ void __launch_bounds__(256) vad_state_in(const float* __restrict__ state, int n, float* __restrict__ XH) {
+    const size_t total = (size_t)n * VAD_HIDDEN;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const size_t b = i / VAD_HIDDEN;
+        const int j = (int)(i % VAD_HIDDEN);
+        XH[b * (2 * VAD_HIDDEN) + VAD_HIDDEN + j] = state[b * VAD_STATE + j];
+    }
+}
+
+__device__ __forceinline__ float vad_sigmoid(float v) { return 1.f / (1.f + expf(-v)); }
+
+// LSTM cell on the gate pre-activations G [n][512] (PyTorch order i, f, g, o) plus bias (b_ih + b_hh); state (h, c)
+// updated in place.
+__global__ void __launch_bounds__(256) vad_lstm(const float* __restrict__ G, const float* __restrict__ bias, int n,
+                                                float* __restrict__ state) {
+    const size_t total = (size_t)n * VAD_HIDDEN;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const size_t b = i / VAD_HIDDEN;
+        const int j = (int)(i % VAD_HIDDEN);
+        const float* g = G + b * (4 * VAD_HIDDEN);
+        const float ig = vad_sigmoid(g[j] + bias[j]);
+        const float fg = vad_sigmoid(g[VAD_HIDDEN + j] + bias[VAD_HIDDEN + j]);
+        const float cg = tanhf(g[2 * VAD_HIDDEN + j] + bias[2 * VAD_HIDDEN + j]);
+        const float og = vad_sigmoid(g[3 * VAD_HIDDEN + j] + bias[3 * VAD_HIDDEN + j]);
+        float* s = state + b * VAD_STATE;
+        const float c = fg * s[VAD_HIDDEN + j] + ig * cg;
+        s[VAD_HIDDEN + j] = c;
+        s[j] = og * tanhf(c);
+    }
+}
+
+// prob[b] = sigmoid(decB + sum_k decW[k] * ReLU(h_b[k])); one warp per session.
+__global__ void __launch_bounds__(256) vad_decode(const float* __restrict__ state, const float* __restrict__ decW,
+                                                  float decB, int n, float* __restrict__ prob) {
+    const int warps = blockDim.x >> 5;
+    const int lane = threadIdx.x & 31;
+    for (int b = blockIdx.x * warps + (threadIdx.x >> 5); b < n; b += gridDim.x * warps) {
+        const float* h = state + (size_t)b * VAD_STATE;
+        float s = 0.f;
+        for (int k = lane; k < VAD_HIDDEN; k += 32) {
+            const float v = h[k];
+            s += decW[k] * (v > 0.f ? v : 0.f);
+        }
+        for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+        if (lane == 0) prob[b] = vad_sigmoid(s + decB);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// BlazeFace front 128x128 (io.omnistream.gpu.encoders.face.BlazeFaceTwin). Activations NHWC, i.e. row-major
+// [n*H*W][C], so the 1x1 convolutions are GEMMs over all frames' pixels.
+// ---------------------------------------------------------------------------------------------------------------
+
+// im2col of the 5x5 stride-2 stem (padding 1 before, 2 after) on NHWC [n][128][128][3]:
+// X[(b, y, x)][(c*5 + ky)*5 + kx], the column order of the ONNX weight [24][3][5][5].
+__global__ void __launch_bounds__(256) bf_stem_im2col(const float* __restrict__ img, int n, float* __restrict__ X) {
+    const size_t total = (size_t)n * 64 * 64 * 75;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const int col = (int)(i % 75);
+        const size_t row = i / 75;
+        const int x = (int)(row % 64);
+        const int y = (int)((row / 64) % 64);
+        const size_t b = row / (64 * 64);
+        const int c = col / 25;
+        const int ky = (col / 5) % 5;
+        const int kx = col % 5;
+        const int iy = 2 * y - 1 + ky;
+        const int ix = 2 * x - 1 + kx;
+        X[i] = (iy >= 0 && iy < 128 && ix >= 0 && ix < 128) ? img[((b * 128 + iy) * 128 + ix) * 3 + c] : 0.f;
+    }
+}
+
+// 3x3 depthwise convolution, no bias: stride 1 with padding 1, or stride 2 with padding 0 before / 1 after.
+__global__ void __launch_bounds__(256) bf_depthwise(const float* __restrict__ in, int n, int H, int C, int stride,
+                                                    const float* __restrict__ w, float* __restrict__ out) {
+    const int Ho = stride == 1 ? H : H / 2;
+    const int before = stride == 1 ? 1 : 0;
+    const size_t total = (size_t)n * Ho * Ho * C;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const int c = (int)(i % C);
+        const size_t pix = i / C;
+        const int x = (int)(pix % Ho);
+        const int y = (int)((pix / Ho) % Ho);
+        const size_t b = pix / ((size_t)Ho * Ho);
+        float s = 0.f;
+        for (int ky = 0; ky < 3; ky++) {
+            const int iy = y * stride - before + ky;
+            if (iy < 0 || iy >= H) continue;
+            for (int kx = 0; kx < 3; kx++) {
+                const int ix = x * stride - before + kx;
+                if (ix < 0 || ix >= H) continue;
+                s += w[c * 9 + ky * 3 + kx] * in[((b * H + iy) * H + ix) * C + c];
+            }
+        }
+        out[i] = s;
+    }
+}
+
+// out = ReLU(Y + bias + shortcut): shortcut = block input x [n][H][H][Cin] (2x2 max-pooled when stride 2), zero in
+// the channels the block adds (Cin <= c < Cout).
+__global__ void __launch_bounds__(256) bf_residual(const float* __restrict__ Y, const float* __restrict__ bias,
+                                                   const float* __restrict__ x, int n, int H, int Cin, int Cout, int stride,
+                                                   float* __restrict__ out) {
+    const int Ho = stride == 1 ? H : H / 2;
+    const size_t total = (size_t)n * Ho * Ho * Cout;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const int c = (int)(i % Cout);
+        const size_t pix = i / Cout;
+        float sc = 0.f;
+        if (c < Cin) {
+            if (stride == 1) {
+                sc = x[pix * Cin + c];
+            } else {
+                const int xo = (int)(pix % Ho);
+                const int yo = (int)((pix / Ho) % Ho);
+                const size_t b = pix / ((size_t)Ho * Ho);
+                const float* p = x + ((b * H + 2 * yo) * H + 2 * xo) * Cin + c;
+                sc = fmaxf(fmaxf(p[0], p[Cin]), fmaxf(p[(size_t)H * Cin], p[(size_t)H * Cin + Cin]));
+            }
+        }
+        const float v = Y[i] + bias[c] + sc;
+        out[i] = v > 0.f ? v : 0.f;
+    }
+}
+
+// A head's GEMM output Y [n*pix][O] is already in anchor order per frame; add the bias and place each frame's
+// block of perFrame values at dst[b*dstStride + dstOffset].
+__global__ void __launch_bounds__(256) bf_head(const float* __restrict__ Y, const float* __restrict__ bias, int n,
+                                               int perFrame, int O, float* __restrict__ dst, int dstStride, int dstOffset) {
+    const size_t total = (size_t)n * perFrame;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const size_t b = i / perFrame;
+        const int j = (int)(i % perFrame);
+        dst[b * dstStride + dstOffset + j] = Y[i] + bias[j % O];
+    }
+}
+
+}  // extern "C"

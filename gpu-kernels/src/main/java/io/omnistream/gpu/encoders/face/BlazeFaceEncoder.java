@@ -1,0 +1,58 @@
+package io.omnistream.gpu.encoders.face;
+
+/**
+ * MediaPipe BlazeFace (front camera, 128×128) as the project's own layer sequence, batched across sessions' camera
+ * frames: one {@link #forward} runs the network on every frame of the batch. It exists so that all sessions' frames
+ * of a tick go through the detector together (on the GPU: one launch sequence) instead of one ONNX Runtime call per
+ * frame. Anchor decoding and non-maximum suppression are {@link BlazeFaceDecoder}'s.
+ *
+ * <p>The network, as in {@code face_detection_front_128x128.onnx} ({@link BlazeFaceWeights} checks the file): a
+ * 5×5 stride-2 convolution 3→24 + ReLU (TensorFlow "same" padding: 1 before, 2 after), then 16 residual blocks
+ * {@code ReLU(pointwise(depthwise3x3(x)) + shortcut(x))} where the shortcut is {@code x}, 2×2-max-pooled when the
+ * block strides by 2 and zero-padded in channels when the block widens; heads are 1×1 convolutions on the 16×16×88
+ * map (2 anchors per cell) and on the 8×8×96 map (6 anchors per cell).
+ *
+ * <p>Input: NHWC {@code [n][128][128][3]} RGB in [-1, 1] (what {@code FrameResizer} produces). Output per frame: 896
+ * score logits and 896 × 16 box regressions (centre offset x, y, width, height, then 6 keypoints x, y), in input
+ * pixels relative to the anchor centre, anchors ordered 16×16×2 then 8×8×6 like the model's outputs
+ * {@code Identity:0 ++ Identity_1:0} and {@code Identity_2:0 ++ Identity_3:0}.
+ */
+public interface BlazeFaceEncoder extends AutoCloseable {
+    int INPUT = 128;
+    int CHANNELS = 3;
+    int IMAGE = INPUT * INPUT * CHANNELS;
+    int ANCHORS_16 = 16 * 16 * 2;
+    int ANCHORS_8 = 8 * 8 * 6;
+    int ANCHORS = ANCHORS_16 + ANCHORS_8;
+    int BOX = 16;
+
+    /**
+     * @param images    {@code n * IMAGE} floats, NHWC
+     * @param n         number of frames, may be 0
+     * @param scoresOut receives {@code n * ANCHORS} logits
+     * @param boxesOut  receives {@code n * ANCHORS * BOX} regressions
+     */
+    void forward(float[] images, int n, float[] scoresOut, float[] boxesOut);
+
+    default boolean onGpu() {
+        return false;
+    }
+
+    @Override
+    default void close() {}
+
+    static void checkArgs(float[] images, int n, float[] scoresOut, float[] boxesOut) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n < 0: " + n);
+        }
+        if (images.length < (long) n * IMAGE) {
+            throw new IllegalArgumentException("images holds " + images.length + " floats, need " + (long) n * IMAGE);
+        }
+        if (scoresOut.length < (long) n * ANCHORS) {
+            throw new IllegalArgumentException("scoresOut holds " + scoresOut.length + ", need " + (long) n * ANCHORS);
+        }
+        if (boxesOut.length < (long) n * ANCHORS * BOX) {
+            throw new IllegalArgumentException("boxesOut holds " + boxesOut.length + ", need " + (long) n * ANCHORS * BOX);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.omnistream.gpu.encoders.vad;
+
+import static io.omnistream.gpu.testutils.GpuAssumptions.assumeGpu;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.omnistream.gpu.encoders.EncoderModels;
+import io.omnistream.gpu.encoders.EncoderModule;
+import io.omnistream.gpu.runtime.GpuRuntime;
+import io.omnistream.gpu.testutils.Recordings;
+import io.omnistream.gpu.testutils.Signals;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CUDA Silero VAD against the twin. Tolerance 1e-4 on probabilities and states (single steps on random windows and
+ * states, and over 30 chunks of recurrence)
+ * (cuBLAS and the twin sum in different orders, both fp32); decisions at 0.5 identical wherever the twin is more
+ * than the tolerance away from 0.5.
+ */
+class SileroVadGpuTest {
+    static final double TOLERANCE = 1e-4;
+    private SileroVadWeights weights;
+
+    @BeforeEach
+    void gpu() throws IOException {
+        assumeGpu();
+        Assumptions.assumeTrue(EncoderModule.present(), "encoder kernels not built");
+        weights = SileroVadWeights.load(EncoderModels.require(EncoderModels.SILERO_VAD));
+    }
+
+    @Test
+    void manyStreamedSessionsGiveTheTwinsProbabilities() throws IOException {
+        int n = 192;
+        int chunks = 30;
+        float[][] audio = new float[n][];
+        boolean real = Recordings.present();
+        for (int s = 0; s < n; s++) {
+            int len = chunks * SileroVadEncoder.CHUNK + 17 * s % 500;
+            if (real && s % 2 == 0) {
+                float[] r = Recordings.load(Recordings.FILES.get(s / 2 % Recordings.FILES.size()));
+                int from = (s * 1601) % Math.max(1, r.length - len);
+                audio[s] = Arrays.copyOfRange(r, from, from + Math.min(len, r.length - from));
+            } else {
+                audio[s] = Signals.voiceLike(len, s);
+                Arrays.fill(audio[s], 0, Math.min(len, 2000 + 97 * s), 0f);
+            }
+        }
+        VadStreams.State[] gpuStates = SileroVadTwinTest.fresh(n);
+        VadStreams.State[] twinStates = SileroVadTwinTest.fresh(n);
+        float[][] gpu = new float[n][0];
+        float[][] twin = new float[n][0];
+        try (SileroVadCuda cuda = new SileroVadCuda(GpuRuntime.newContext(), weights)) {
+            VadStreams g = new VadStreams(cuda);
+            VadStreams t = new VadStreams(new SileroVadTwin(weights));
+            int piece = 320;
+            for (int at = 0; at < chunks * SileroVadEncoder.CHUNK + 500; at += piece) {
+                float[][] pieces = new float[n][];
+                for (int s = 0; s < n; s++) {
+                    pieces[s] = Arrays.copyOfRange(audio[s], Math.min(at, audio[s].length), Math.min(at + piece, audio[s].length));
+                }
+                append(gpu, g.process(gpuStates, pieces));
+                append(twin, t.process(twinStates, pieces));
+            }
+        }
+        double worst = 0;
+        double worstState = 0;
+        int decisions = 0;
+        for (int s = 0; s < n; s++) {
+            assertThat(gpu[s]).hasSameSizeAs(twin[s]);
+            for (int c = 0; c < twin[s].length; c++) {
+                double d = Math.abs(gpu[s][c] - twin[s][c]);
+                worst = Math.max(worst, d);
+                assertThat(d).as("session %d chunk %d", s, c).isLessThanOrEqualTo(TOLERANCE);
+                if (Math.abs(twin[s][c] - 0.5) > TOLERANCE) {
+                    assertThat(gpu[s][c] > 0.5f).isEqualTo(twin[s][c] > 0.5f);
+                    decisions++;
+                }
+            }
+            for (int k = 0; k < SileroVadEncoder.STATE; k++) {
+                worstState = Math.max(worstState, Math.abs(gpuStates[s].hc[k] - twinStates[s].hc[k]));
+            }
+        }
+        assertThat(worstState).isLessThanOrEqualTo(TOLERANCE);
+        System.out.printf("Silero VAD GPU vs twin on %s: %d sessions (real recordings: %s), %d decisions, max |dp| %.3e, max |d state| %.3e%n",
+                GpuRuntime.device(), n, real, decisions, worst, worstState);
+    }
+
+    @Test
+    void batchesOfEverySizeMatchTheTwinStepByStep() {
+        SplittableRandom r = new SplittableRandom(5);
+        try (SileroVadCuda cuda = new SileroVadCuda(GpuRuntime.newContext(), weights)) {
+            SileroVadTwin twin = new SileroVadTwin(weights);
+            double worst = 0;
+            for (int n : new int[] {0, 1, 7, 1000, 33}) {
+                float[] windows = new float[n * SileroVadEncoder.WINDOW];
+                for (int i = 0; i < windows.length; i++) {
+                    windows[i] = (float) (r.nextDouble(-1, 1) * (i % 3 == 0 ? 0.05 : 0.5));
+                }
+                float[] state = new float[n * SileroVadEncoder.STATE];
+                for (int i = 0; i < state.length; i++) {
+                    state[i] = (float) r.nextDouble(-0.5, 0.5);
+                }
+                float[] sg = state.clone();
+                float[] pg = new float[n];
+                float[] pt = new float[n];
+                cuda.step(windows, sg, pg, n);
+                twin.step(windows, state, pt, n);
+                for (int i = 0; i < n; i++) {
+                    worst = Math.max(worst, Math.abs(pg[i] - pt[i]));
+                    assertThat((double) Math.abs(pg[i] - pt[i])).as("n=%d row %d", n, i).isLessThanOrEqualTo(TOLERANCE);
+                }
+                for (int i = 0; i < state.length; i++) {
+                    worst = Math.max(worst, Math.abs(sg[i] - state[i]));
+                    assertThat((double) Math.abs(sg[i] - state[i])).as("n=%d state %d", n, i).isLessThanOrEqualTo(TOLERANCE);
+                }
+            }
+            System.out.printf("Silero VAD GPU vs twin, single steps of 0/1/7/1000/33 random sessions: max |diff| %.3e%n", worst);
+        }
+    }
+
+    private static void append(float[][] acc, float[][] more) {
+        for (int s = 0; s < acc.length; s++) {
+            float[] j = Arrays.copyOf(acc[s], acc[s].length + more[s].length);
+            System.arraycopy(more[s], 0, j, acc[s].length, more[s].length);
+            acc[s] = j;
+        }
+    }
+}
