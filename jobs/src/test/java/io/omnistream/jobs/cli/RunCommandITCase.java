@@ -31,7 +31,8 @@ class RunCommandITCase {
     @Test
     void startsBrokerFlinkAndTheJobAndAlignsMediaSentToIt(@TempDir Path dir) throws Exception {
         String[] args = {"run", "--kafka-port", "0", "--flink-ui-port", "0", "--data-dir", dir.toString(),
-                "--frames-topic", "omni.run.frames", "--checkpoint-interval-ms", "0", "--edge-port", "0"};
+                "--frames-topic", "omni.run.frames", "--checkpoint-interval-ms", "0", "--edge-port", "0",
+                "--gpu-stages", "ON"}; // the batched GPU stages, on their Java twins here
         RunCommand run = (RunCommand) OmniCommand.commandLine(args).parseArgs(args).subcommand().commandSpec().userObject();
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         RunCommand.Running running = run.start(new PrintStream(printed, true));
@@ -70,6 +71,32 @@ class RunCommandITCase {
                 }
                 assertThat(frames).hasSizeGreaterThanOrEqualTo(5);
                 assertThat(frames).allSatisfy(f -> assertThat(f.getSessionId()).isEqualTo("session-run-itcase"));
+
+                // the GPU stages (batched log-mel → cross-modal attention → int8) write the session's fused features
+                Properties fp = OmniKafkaProperties.lowLatencyConsumer(bootstrap);
+                fp.put("group.id", "run-itcase-features");
+                fp.put("auto.offset.reset", "earliest");
+                try (KafkaConsumer<String, byte[]> features = new KafkaConsumer<>(fp, new StringDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+                    features.subscribe(List.of(OmniTopics.FEATURES));
+                    List<io.omnistream.operators.gpu.FusedFeatures> fused = new ArrayList<>();
+                    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    while (fused.isEmpty() && System.nanoTime() < until) {
+                        for (int i = 0; i < 10; i++, seq++) {
+                            MediaChunk chunk = audio("session-run-itcase", 0, origin, seq, origin + (seq + 1) * 20_000);
+                            producer.send(new ProducerRecord<>(OmniTopics.MEDIA_AUDIO, chunk.getSessionId(), chunk));
+                        }
+                        producer.flush();
+                        for (ConsumerRecord<String, byte[]> r : features.poll(Duration.ofMillis(200))) {
+                            assertThat(r.key()).isEqualTo("session-run-itcase");
+                            fused.add(io.omnistream.operators.gpu.FusedFeatures.fromBytes(r.value()));
+                        }
+                    }
+                    assertThat(fused).as("fused features on " + OmniTopics.FEATURES).isNotEmpty();
+                    assertThat(fused.get(0).sessionId).isEqualTo("session-run-itcase");
+                    assertThat(fused.get(0).segmentTokens[0]).as("audio tokens").isPositive();
+                    assertThat(fused.get(0).codes).hasSize(fused.get(0).rows() * fused.get(0).dim);
+                }
             }
         } finally {
             run.stop();
