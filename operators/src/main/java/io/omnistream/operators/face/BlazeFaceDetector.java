@@ -138,7 +138,7 @@ public final class BlazeFaceDetector implements AutoCloseable {
             List<Face> group = new ArrayList<>();
             List<Face> keep = new ArrayList<>();
             for (Face f : rest) {
-                (top.iou(f) > iouThreshold ? group : keep).add(f);
+                (f == top || top.iou(f) > iouThreshold ? group : keep).add(f); // a zero-area top box must still leave
             }
             rest = keep;
             float total = 0;

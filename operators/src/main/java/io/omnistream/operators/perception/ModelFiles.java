@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * tests and the evaluation harness agree on where models live.
  *
  * <p>Order: system property {@code omni.models.dir}, env {@code OMNI_MODELS_DIR}, then
- * {@code <omni.project.root>/.models}, then {@code ./.models} or {@code ../.models}.
+ * {@code <omni.project.root>/.models}, then the nearest {@code .models} above the working directory.
  */
 public final class ModelFiles {
     public static final String SILERO_VAD = "silero_vad_v5.onnx";
@@ -17,26 +17,9 @@ public final class ModelFiles {
 
     private ModelFiles() {}
 
+    /** The same lookup as the GPU encoders' ({@link io.omnistream.gpu.encoders.EncoderModels#modelsDir()}). */
     public static Path modelsDir() {
-        String p = System.getProperty("omni.models.dir");
-        if (p != null && !p.isBlank()) {
-            return Path.of(p);
-        }
-        p = System.getenv("OMNI_MODELS_DIR");
-        if (p != null && !p.isBlank()) {
-            return Path.of(p);
-        }
-        String root = System.getProperty("omni.project.root");
-        if (root != null && !root.isBlank()) {
-            return Path.of(root, ".models");
-        }
-        Path here = Path.of("").toAbsolutePath();
-        for (Path d = here; d != null; d = d.getParent()) {
-            if (Files.isDirectory(d.resolve(".models"))) {
-                return d.resolve(".models");
-            }
-        }
-        return here.resolve(".models");
+        return io.omnistream.gpu.encoders.EncoderModels.modelsDir();
     }
 
     /** The file, or an exception that says how to fetch it. */

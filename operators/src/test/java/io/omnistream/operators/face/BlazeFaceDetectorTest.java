@@ -65,4 +65,13 @@ class BlazeFaceDetectorTest {
             assertThat(Math.abs(faces.get(0).x - faces.get(1).x)).isBetween(0.8f * a.cols(), 1.2f * a.cols());
         }
     }
+
+    @Test
+    void weightedNmsEndsOnZeroAreaBoxes() {
+        // a degenerate model output (zero width) has IoU 0 even with itself; NMS must still consume it
+        List<Face> out = BlazeFaceDetector.weightedNms(List.of(new Face(10, 10, 0, 20, 0.9f, new float[12]),
+                new Face(10, 10, 20, 20, 0.8f, new float[12]), new Face(11, 11, 20, 20, 0.7f, new float[12])), 0.3f);
+        assertThat(out).hasSize(2);
+        assertThat(out.get(0).score).isEqualTo(0.9f);
+    }
 }
