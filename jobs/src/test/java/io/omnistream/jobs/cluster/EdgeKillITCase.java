@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.omnistream.connectors.edge.client.EdgeClient;
 import io.omnistream.connectors.kafka.OmniTopics;
-import io.omnistream.connectors.kafka.serde.AvroCodec;
 import io.omnistream.schemas.MediaChunk;
 import io.omnistream.schemas.PerceptionFrame;
 import io.omnistream.schemas.SessionControl;
@@ -15,14 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -71,9 +64,9 @@ class EdgeKillITCase {
         fixture.awaitRunning(job, Duration.ofSeconds(90));
         String url = startEdge(bootstrap);
 
-        try (Watch<MediaChunk> audio = new Watch<>(bootstrap, OmniTopics.MEDIA_AUDIO, MediaChunk.class, false);
-                Watch<SessionControl> control = new Watch<>(bootstrap, OmniTopics.CONTROL, SessionControl.class, false);
-                Watch<PerceptionFrame> frames = new Watch<>(bootstrap, ClusterFixture.FRAMES, PerceptionFrame.class, true);
+        try (TopicWatch<MediaChunk> audio = new TopicWatch<>(bootstrap, OmniTopics.MEDIA_AUDIO, MediaChunk.class, false);
+                TopicWatch<SessionControl> control = new TopicWatch<>(bootstrap, OmniTopics.CONTROL, SessionControl.class, false);
+                TopicWatch<PerceptionFrame> frames = new TopicWatch<>(bootstrap, ClusterFixture.FRAMES, PerceptionFrame.class, true);
                 EdgeClient client = EdgeClient.connect(url, EdgeClient.Options.audioOnly(voiceLike48k()),
                         Duration.ofSeconds(60))) {
             String sid = client.sessionId();
@@ -188,45 +181,6 @@ class EdgeKillITCase {
             Thread.sleep(100);
         }
         throw new IllegalStateException("edge did not start within 60 s; see " + log);
-    }
-
-    /** Decodes a topic continuously in the background (from the beginning). */
-    private static final class Watch<T extends org.apache.avro.specific.SpecificRecordBase> implements AutoCloseable {
-        private final List<T> records = new CopyOnWriteArrayList<>();
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        private final Thread thread;
-        private volatile boolean running = true;
-
-        Watch(String bootstrap, String topic, Class<T> type, boolean committedOnly) {
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "edge-kill-" + UUID.randomUUID());
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, committedOnly ? "read_committed" : "read_uncommitted");
-            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            AvroCodec<T> codec = AvroCodec.of(type);
-            consumer.subscribe(List.of(topic));
-            thread = new Thread(() -> {
-                while (running) {
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        records.add(codec.decode(r.value()));
-                    }
-                }
-                consumer.close();
-            }, "watch-" + topic);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        List<T> of(String sid, java.util.function.Function<T, CharSequence> key) {
-            return records.stream().filter(r -> sid.contentEquals(key.apply(r))).toList();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running = false;
-            thread.join(5000);
-        }
     }
 
     /** A 48 kHz voice-like signal (a 150 Hz harmonic series, syllable-rate envelope) for 5 s, looped by the client. */

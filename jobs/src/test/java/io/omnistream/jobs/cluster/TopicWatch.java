@@ -52,6 +52,11 @@ final class TopicWatch<T extends SpecificRecordBase> implements AutoCloseable {
         return List.copyOf(records);
     }
 
+    /** The values whose {@code key} (e.g. the session id) equals {@code sid}. */
+    List<T> of(String sid, java.util.function.Function<T, CharSequence> key) {
+        return records.stream().map(Seen::value).filter(r -> sid.contentEquals(key.apply(r))).toList();
+    }
+
     List<T> values() {
         return records.stream().map(Seen::value).toList();
     }
