@@ -31,7 +31,7 @@ class WholeLoopITCase {
             Thread.currentThread().setContextClassLoader(previous);
             try (TraceCollector traces = new TraceCollector(run.kafkaBootstrap)) {
                 BrowserLoop.PageResult page = BrowserLoop.run(run.edgeUrl, media, dir.resolve("chromium"),
-                        Duration.ofSeconds(12), "omni.turns.length > 0 && omni.answers.length > 0", System.out::println);
+                        Duration.ofSeconds(30), "omni.turns.length > 0 && omni.answers.length > 0", System.out::println); // ends as soon as heard
 
                 assertThat(page.calibration()).as("an utterance's calibration beep heard by the page").isNotNull();
                 assertThat(page.errors()).as("page errors").isEmpty();
