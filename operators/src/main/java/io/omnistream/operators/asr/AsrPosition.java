@@ -23,6 +23,9 @@ public class AsrPosition {
     public long lastTickEnd = Long.MIN_VALUE;
     /** Samples fed to the decoder since the current speech segment started (counted beyond the buffer's bound). */
     public long segmentSamples;
+    /** The last finished turn and its final text: a turn that continues it (the customer only paused) extends it. */
+    public long lastFinalTurnId = -1;
+    public String lastFinalText = "";
 
     public AsrPosition() {}
 }

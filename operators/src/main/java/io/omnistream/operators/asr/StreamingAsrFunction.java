@@ -54,6 +54,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     private transient Counter badAudio;
     private transient Counter noDecoder;
     private transient Counter orphanEvents;
+    private transient Counter continuedTurns;
     private transient Counter finals;
     private transient Counter turnsRestored;
     private transient Counter replayTruncated;
@@ -98,6 +99,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         long bufferedSamples;
         long segmentSamples;
         boolean pendingChanged;
+        long lastFinalTurnId = -1;
+        String lastFinalText = "";
 
         AsrPosition position() {
             AsrPosition p = new AsrPosition();
@@ -113,6 +116,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             p.seq = seq;
             p.lastTickEnd = lastTickEnd;
             p.segmentSamples = segmentSamples;
+            p.lastFinalTurnId = lastFinalTurnId;
+            p.lastFinalText = lastFinalText;
             return p;
         }
 
@@ -130,6 +135,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             seq = p.seq;
             lastTickEnd = p.lastTickEnd;
             segmentSamples = p.segmentSamples;
+            lastFinalTurnId = p.lastFinalTurnId;
+            lastFinalText = p.lastFinalText == null ? "" : p.lastFinalText;
         }
     }
 
@@ -141,6 +148,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         badAudio = getRuntimeContext().getMetricGroup().counter("asrBadAudio");
         noDecoder = getRuntimeContext().getMetricGroup().counter("asrNoFreeDecoder");
         orphanEvents = getRuntimeContext().getMetricGroup().counter("asrEventsWithoutTurn");
+        continuedTurns = getRuntimeContext().getMetricGroup().counter("asrContinuedTurns");
         finals = getRuntimeContext().getMetricGroup().counter("asrFinalTranscripts");
         turnsRestored = getRuntimeContext().getMetricGroup().counter("asrTurnsRestored");
         replayTruncated = getRuntimeContext().getMetricGroup().counter("asrReplayAudioTruncated");
@@ -405,6 +413,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
                             s.committedText, s.decoderMissing);
                 }
                 emitText(out, sessionId, s, TurnUpdate.Kind.END_OF_TURN, true, stages);
+                s.lastFinalTurnId = s.turnId;
+                s.lastFinalText = s.committedText.toString();
                 finals.inc();
                 closeTurn(s);
                 break;
@@ -412,6 +422,18 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
                 TurnUpdate u = new TurnUpdate(sessionId, e.getTurnId(), TurnUpdate.Kind.BARGE_IN, null);
                 u.stages = stages;
                 out.collect(u);
+                // the interruption is the customer's next turn: transcribe it like one
+                if (s.turnOpen) {
+                    emit(out, sessionId, s, TurnUpdate.Kind.RESUMED, null, stages);
+                    closeTurn(s);
+                }
+                openTurn(s, e);
+                if (e.getContinuesTurnId() > 0 && e.getContinuesTurnId() == s.lastFinalTurnId) {
+                    // the customer only paused: the answer to the fragment is cut, this turn asks the whole question
+                    s.committedText.append(s.lastFinalText);
+                    continuedTurns.inc();
+                }
+                startSegment(sessionId, s, e, out);
                 break;
             default:
                 break;

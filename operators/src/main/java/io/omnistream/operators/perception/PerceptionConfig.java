@@ -94,6 +94,11 @@ public final class PerceptionConfig implements Serializable, Cloneable {
     public long audioOnlyHangoverMicros = 500_000;
     /** Speech needed while the agent talks before BARGE_IN. */
     public long bargeInMinSpeechMicros = 200_000;
+    /**
+     * After END_OF_TURN the answer is due: speech within this much session time, before the agent is heard, is a
+     * BARGE_IN of the coming answer (the customer only paused), not a new turn the agent would talk over.
+     */
+    public long answerDueMicros = 2_000_000;
     /** Use lip evidence at all (false = audio-only baseline, used by the evaluation). */
     public boolean audioVisual = true;
     /** Background speech needed before a BACKGROUND_SPEECH event. */

@@ -18,6 +18,12 @@ public class TurnState {
     public boolean backgroundReported;
     public boolean agentSpeaking;
     public String agentResponseId;
+    /**
+     * Session time until which the floor is the agent's although it is not yet heard speaking: set at END_OF_TURN
+     * (the answer is on its way), cleared when the agent's audio has played out. Speech before then interrupts the
+     * answer (BARGE_IN) instead of starting a turn the agent would talk over.
+     */
+    public long answerDueUntilMicros;
 
     public TurnState() {}
 }

@@ -20,7 +20,9 @@ import org.apache.flink.util.Collector;
  *
  * <ul>
  *   <li>SPEECH_START once P(speaking) stays ≥ {@code startThreshold} for {@code minSpeechMicros};
- *       BARGE_IN instead while the agent speaks (after {@code bargeInMinSpeechMicros}). With a usable
+ *       BARGE_IN instead while the agent speaks (after {@code bargeInMinSpeechMicros}), and also while its answer
+ *       is due: within {@code answerDueMicros} after END_OF_TURN, before the agent is heard, speech means the
+ *       customer only paused, so the coming answer is interrupted rather than talked over a new turn. With a usable
  *       face P(speaking) already requires lip evidence, so background speech does not interrupt.
  *   <li>A tick is silent when P(speaking) is below {@code stopThreshold}, when the audio dropped
  *       (energy {@code dropDb} under the recent speech peak), or — with a usable face — when the
@@ -66,6 +68,9 @@ public class TurnTakingFunction extends KeyedCoProcessFunction<String, FusedFram
     @Override
     public void processElement2(AgentActivity a, Context ctx, Collector<SpeechEvent> out) throws Exception {
         TurnState st = current();
+        if (st.agentSpeaking && !a.speaking) {
+            st.answerDueUntilMicros = 0; // the answer has played out: the floor is open again
+        }
         st.agentSpeaking = a.speaking;
         st.agentResponseId = a.responseId;
         state.update(st);
@@ -94,15 +99,19 @@ public class TurnTakingFunction extends KeyedCoProcessFunction<String, FusedFram
             } else if (p < config.stopThreshold) {
                 st.speechRunMicros = 0;
             }
-            long need = st.agentSpeaking ? config.bargeInMinSpeechMicros : config.minSpeechMicros;
+            boolean agentHasFloor = st.agentSpeaking || f.tickStartMicros < st.answerDueUntilMicros;
+            long need = agentHasFloor ? config.bargeInMinSpeechMicros : config.minSpeechMicros;
             if (st.speechRunMicros > 0 && st.speechRunMicros >= need) {
                 st.turnId++;
                 st.turnOpen = true;
                 st.silenceRunMicros = 0;
                 st.speechEndEmitted = false;
                 float conf = (float) (st.speechRunProbabilitySum / Math.max(1, st.speechRunTicks));
-                emit(out, f, st, st.agentSpeaking ? SpeechEventType.BARGE_IN : SpeechEventType.SPEECH_START,
-                        st.speechRunStartMicros, conf, st.speechRunAudioVisual);
+                // speech before the due answer was heard: the customer only paused, the new turn continues the last
+                long continues = !st.agentSpeaking && f.tickStartMicros < st.answerDueUntilMicros ? st.turnId - 1 : 0;
+                st.answerDueUntilMicros = 0;
+                emit(out, f, st, agentHasFloor ? SpeechEventType.BARGE_IN : SpeechEventType.SPEECH_START,
+                        st.speechRunStartMicros, conf, st.speechRunAudioVisual, continues);
                 st.speechRunMicros = 0;
             }
         } else if (p < config.stopThreshold || f.audioDropped || (av && f.lipsClosed)) {
@@ -118,6 +127,7 @@ public class TurnTakingFunction extends KeyedCoProcessFunction<String, FusedFram
             if (st.silenceRunMicros >= hangover) {
                 float conf = av && f.lipsClosed ? 0.9f : Math.min(0.95f, 0.5f + 0.5f * (float) st.silenceRunMicros / config.audioOnlyHangoverMicros);
                 emit(out, f, st, SpeechEventType.END_OF_TURN, st.silenceStartMicros, conf, av);
+                st.answerDueUntilMicros = f.tickEndMicros + config.answerDueMicros;
                 st.turnOpen = false;
                 st.silenceRunMicros = 0;
                 st.speechRunMicros = 0;
@@ -159,6 +169,11 @@ public class TurnTakingFunction extends KeyedCoProcessFunction<String, FusedFram
 
     private void emit(Collector<SpeechEvent> out, FusedFrame f, TurnState st, SpeechEventType type, long speechTime, float confidence,
             boolean audioVisual) {
+        emit(out, f, st, type, speechTime, confidence, audioVisual, 0);
+    }
+
+    private void emit(Collector<SpeechEvent> out, FusedFrame f, TurnState st, SpeechEventType type, long speechTime, float confidence,
+            boolean audioVisual, long continuesTurnId) {
         counters.get(type).inc();
         String eventId = f.sessionId + ":" + f.tickIndex + ":" + type.name();
         Map<String, Long> stages = new HashMap<>();
@@ -187,6 +202,7 @@ public class TurnTakingFunction extends KeyedCoProcessFunction<String, FusedFram
                 .setSpeechTimeMicros(speechTime)
                 .setConfidence(Math.max(0f, Math.min(1f, confidence)))
                 .setAudioVisual(audioVisual)
+                .setContinuesTurnId(continuesTurnId)
                 .setTrace(trace)
                 .build());
     }

@@ -249,6 +249,40 @@ class StreamingAsrFunctionTest {
     }
 
     @Test
+    void speechThatInterruptsTheAgentIsTranscribedAsTheNextTurn() throws Exception {
+        List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 800, null, 0);
+        long end = speechEnd();
+        feed(frames, List.of(
+                event(S, SpeechEventType.BARGE_IN, 3, tickEnd(speechStart()) + 200_000, speechStart()),
+                event(S, SpeechEventType.END_OF_TURN, 3, tickEnd(end) + 500_000, end)));
+        List<TurnUpdate> out = updates();
+        assertThat(out.get(0).kind).isEqualTo(TurnUpdate.Kind.BARGE_IN);
+        TurnUpdate fin = out.get(out.size() - 1);
+        assertThat(fin.kind).isEqualTo(TurnUpdate.Kind.END_OF_TURN);
+        assertThat(fin.turnId).isEqualTo(3);
+        assertThat(fin.text()).as("the interrupting speech is the customer's next question").contains("dashwood");
+    }
+
+    @Test
+    void speechAfterAPauseThatEndedTheTurnTooEarlyExtendsThatTurnsText() throws Exception {
+        // the recording cut in two: END_OF_TURN in the middle, then a BARGE_IN of the answer not heard yet
+        List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 800, null, 0);
+        long end = speechEnd();
+        long cut = speechStart() + (end - speechStart()) / 2;
+        SpeechEvent resumed = event(S, SpeechEventType.BARGE_IN, 2, tickEnd(cut) + 200_000, cut + 40_000);
+        resumed.setContinuesTurnId(1);
+        feed(frames, List.of(
+                event(S, SpeechEventType.SPEECH_START, 1, tickEnd(speechStart()) + 80_000, speechStart()),
+                event(S, SpeechEventType.END_OF_TURN, 1, tickEnd(cut) + 40_000, cut),
+                resumed,
+                event(S, SpeechEventType.END_OF_TURN, 2, tickEnd(end) + 500_000, end)));
+        List<TurnUpdate> finals = updates().stream().filter(u -> u.kind == TurnUpdate.Kind.END_OF_TURN).toList();
+        assertThat(finals).extracting(u -> u.turnId).containsExactly(1L, 2L);
+        assertThat(finals.get(1).text()).as("the whole question").startsWith(finals.get(0).text()).contains("dashwood")
+                .hasSizeGreaterThan(finals.get(0).text().length() + 5);
+    }
+
+    @Test
     void bargeInIsPassedOnForTheSession() throws Exception {
         harness.processElement1(new StreamRecord<>(Frames.session(S, new short[640], 0, 0, null, 0).get(0)));
         harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.BARGE_IN, 4, 40_000, 20_000)));

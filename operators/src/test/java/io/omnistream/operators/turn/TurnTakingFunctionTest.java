@@ -141,6 +141,54 @@ class TurnTakingFunctionTest {
     }
 
     @Test
+    void speechRightAfterTheEndOfTurnInterruptsTheComingAnswer() throws Exception {
+        var h = harness(PerceptionConfig.defaults());
+        feed(h, 800, 0.9f, false, false, false);
+        feed(h, 600, 0.05f, false, false, false);   // a pause long enough for END_OF_TURN (audio-only hangover)
+        feed(h, 400, 0.9f, false, false, false);    // the customer goes on before the agent is heard
+        assertThat(types(h)).containsExactly(SpeechEventType.SPEECH_START, SpeechEventType.SPEECH_END,
+                SpeechEventType.END_OF_TURN, SpeechEventType.BARGE_IN);
+        assertThat(events(h).get(3).getTurnId()).isEqualTo(2);
+        assertThat(events(h).get(3).getContinuesTurnId()).as("the customer only paused").isEqualTo(1);
+        h.close();
+    }
+
+    @Test
+    void onceTheAnswerHasPlayedOutSpeechStartsANewTurn() throws Exception {
+        var h = harness(PerceptionConfig.defaults());
+        feed(h, 800, 0.9f, false, false, false);
+        feed(h, 600, 0.05f, false, false, false);
+        h.processElement2(new AgentActivity(S, "r1", true, 1), 0);
+        h.processElement2(new AgentActivity(S, "r1", false, 2), 0);
+        feed(h, 400, 0.9f, false, false, false);
+        assertThat(types(h)).containsExactly(SpeechEventType.SPEECH_START, SpeechEventType.SPEECH_END,
+                SpeechEventType.END_OF_TURN, SpeechEventType.SPEECH_START);
+        h.close();
+    }
+
+    @Test
+    void withoutAnAnswerTheFloorReopensAfterTheAnswerDueTime() throws Exception {
+        PerceptionConfig c = PerceptionConfig.defaults();
+        var h = harness(c);
+        feed(h, 800, 0.9f, false, false, false);
+        feed(h, 600 + (int) (c.answerDueMicros / 1000), 0.05f, false, false, false);
+        feed(h, 400, 0.9f, false, false, false);
+        assertThat(types(h)).containsExactly(SpeechEventType.SPEECH_START, SpeechEventType.SPEECH_END,
+                SpeechEventType.END_OF_TURN, SpeechEventType.SPEECH_START);
+        h.close();
+    }
+
+    @Test
+    void interruptingTheAgentWhileItSpeaksContinuesNoTurn() throws Exception {
+        var h = harness(PerceptionConfig.defaults());
+        h.processElement2(new AgentActivity(S, "r1", true, 1), 0);
+        feed(h, 400, 0.9f, false, false, false);
+        assertThat(types(h)).containsExactly(SpeechEventType.BARGE_IN);
+        assertThat(events(h).get(0).getContinuesTurnId()).isZero();
+        h.close();
+    }
+
+    @Test
     void backgroundSpeechWithAStillFaceNeitherBargesInNorStartsATurn() throws Exception {
         var h = harness(PerceptionConfig.defaults());
         h.processElement2(new AgentActivity(S, "r1", true, 1), 0);
