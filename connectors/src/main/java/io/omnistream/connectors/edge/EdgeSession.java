@@ -318,6 +318,9 @@ final class EdgeSession {
         });
     }
 
+    /** One 10 ms frame of silence at {@link AgentVoice#RATE}, pushed whenever the agent has nothing to say. */
+    private static final byte[] SILENCE = new byte[AgentVoice.FRAME * 2];
+
     /** Called by the agent audio clock every 10 ms, always from the same thread. */
     void tickVoice() {
         synchronized (pushLock) {
@@ -335,6 +338,10 @@ final class EdgeSession {
             }
             byte[] frame = voice.nextFrame();
             if (frame == null) {
+                // silence keeps the agent track's RTP stream continuous: after minutes without a packet the
+                // browser's jitter buffer met an answer's first packets as a burst of late audio and could hold
+                // (or time-stretch away) the start of the answer for seconds
+                agentSource.pushAudio(SILENCE, 16, AgentVoice.RATE, 1, AgentVoice.FRAME);
                 return;
             }
             agentSource.pushAudio(frame, 16, AgentVoice.RATE, 1, AgentVoice.FRAME);
