@@ -14,7 +14,7 @@
     // connection recovery: one entry per resumed connection {reason, lostAt, ms, attempts} (Date.now() ms)
     reconnects: [], reconnectAttempts: 0, hasResumeToken: false, endedReason: null,
     // whole-loop latency measured on this page's clock (performance.now() ms); see the "loop" block below
-    turns: [], bargeIns: [], truth: null, calibration: null, micActivity: [], utterances: [], beepLog: [],
+    turns: [], bargeIns: [], truth: null, calibration: null, micActivity: [], utterances: [], beepLog: [], agentOnsets: [], agentVoice: [],
   };
   // Backoff between resume attempts (the first waits firstDelayMs, so that the edge has seen the old socket close),
   // how long one attempt may take to get a connected peer, and how long ICE may stay "disconnected" before the
@@ -346,10 +346,13 @@
           let idx = first;
           while (idx < buf.length && (Math.abs(buf[idx]) <= AGENT_SAMPLE || sampleTime(now, idx, buf.length, rate) <= agentLastAt)) idx++;
           agentOnsetAt = sampleTime(now, Math.min(idx, buf.length - 1), buf.length, rate);
+          omni.agentVoice.push({ startAt: agentOnsetAt, endAt: lastAt });
+          if (omni.agentVoice.length > 200) omni.agentVoice.shift();
           onAgentOnset(agentOnsetAt);
         }
         agentOn = true;
         agentLastAt = Math.max(agentLastAt, lastAt);
+        if (omni.agentVoice.length) omni.agentVoice[omni.agentVoice.length - 1].endAt = agentLastAt;
       } else if (agentOn && now - agentLastAt > AGENT_GAP_MS) {
         agentOn = false;
         if (barge && barge.silentAt === undefined) finishBarge(agentLastAt);
@@ -409,8 +412,13 @@
     function onAgentOnset(at) {
       const end = omni.truth ? truthEndBefore(at) : (micOn ? null : lastSpeechEndAt);
       const prev = omni.turns[omni.turns.length - 1];
-      if (prev && lastAnswer.responseId !== null && prev.responseId === lastAnswer.responseId) return; // a pause inside one answer
-      if (end === null || (prev && prev.endOfSpeechAt !== null && end <= prev.endOfSpeechAt)) return;
+      const onset = { at, endOfSpeechAt: end, responseId: lastAnswer.responseId, counted: false };
+      omni.agentOnsets.push(onset);
+      if (omni.agentOnsets.length > 200) omni.agentOnsets.shift();
+      if (prev && lastAnswer.responseId !== null && prev.responseId === lastAnswer.responseId) { onset.why = 'pause inside one answer'; return; }
+      if (end === null) { onset.why = 'no customer speech ended before'; return; }
+      if (prev && prev.endOfSpeechAt !== null && end <= prev.endOfSpeechAt) { onset.why = 'that speech already answered'; return; }
+      onset.counted = true;
       const turn = { firstAudioAt: at, endOfSpeechAt: end, ms: at - end, source: omni.truth ? 'truth' : 'mic',
         turnId: lastAnswer.turnId, responseId: lastAnswer.responseId, stages: traces[lastAnswer.turnId] || null };
       omni.turns.push(turn);
@@ -471,6 +479,7 @@
 
   const partials = {};
   function onEvent(e) {
+    e.receivedAt = performance.now(); // page clock, for harnesses that line events up with what was heard
     omni.events.push(e);
     switch (e.type) {
       case 'speech': $('speech').textContent = e.event + ' (turn ' + e.turnId + ')'; break;

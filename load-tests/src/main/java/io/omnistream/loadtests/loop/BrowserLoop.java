@@ -18,7 +18,25 @@ public final class BrowserLoop {
     /** What the page measured, raw (page-clock milliseconds, epoch origin of that clock). */
     public record PageResult(String sessionId, double timeOrigin, JsonObject calibration, JsonArray turns,
             JsonArray bargeIns, JsonArray latencyEvents, List<String> answers, List<String> captions, JsonArray errors, JsonArray micActivity,
-            JsonArray utterances) {}
+            JsonArray utterances, String diagnostics) {}
+
+    /**
+     * What a failed assertion should print: the utterances as the page anchored them, every agent-audio onset it
+     * heard (and why one did not count as an answer to a question), the speech/answer events with the page time
+     * they arrived.
+     */
+    private static final String DIAGNOSTICS = """
+            (() => {
+              const events = [];
+              omni.events.filter((e) => e.type === 'speech' || e.type === 'answer').forEach((e) => {
+                const k = [e.type, e.event, e.turnId, e.responseId, e.hasAudio, e.cancelled, e.stale].join('|');
+                const last = events[events.length - 1];
+                if (last && last.k === k) { last.n++; return; }
+                events.push({ k, at: Math.round(e.receivedAt), n: 1 });
+              });
+              return { now: performance.now(), utterances: omni.utterances, agentVoice: omni.agentVoice,
+                agentOnsets: omni.agentOnsets, micActivity: omni.micActivity, events };
+            })()""";
 
     private BrowserLoop() {}
 
@@ -84,7 +102,8 @@ public final class BrowserLoop {
                     cal == null ? null : new JsonObject(page.json("omni.calibration")),
                     new JsonArray(page.json("omni.turns")), new JsonArray(page.json("omni.bargeIns")), latency, answers,
                     captions, new JsonArray(page.json("omni.errors")),
-                    new JsonArray(page.json("omni.micActivity")), new JsonArray(page.json("omni.utterances")));
+                    new JsonArray(page.json("omni.micActivity")), new JsonArray(page.json("omni.utterances")),
+                    page.json(DIAGNOSTICS));
             java.nio.file.Files.writeString(work.resolve("beep-log.json"), page.json("omni.beepLog"));
             page.eval("omni.leave(); true");
             Thread.sleep(500);

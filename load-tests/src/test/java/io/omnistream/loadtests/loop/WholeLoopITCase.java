@@ -33,10 +33,12 @@ class WholeLoopITCase {
                 BrowserLoop.PageResult page = BrowserLoop.run(run.edgeUrl, media, dir.resolve("chromium"),
                         Duration.ofSeconds(30), "omni.turns.length > 0 && omni.answers.length > 0", System.out::println); // ends as soon as heard
 
+                System.out.println("what the page saw: " + page.diagnostics());
                 assertThat(page.calibration()).as("an utterance's calibration beep heard by the page").isNotNull();
                 assertThat(page.errors()).as("page errors").isEmpty();
                 assertThat(page.answers()).as("answer text on the page").isNotEmpty();
-                assertThat(page.turns()).as("agent voice heard after the question").isNotEmpty();
+                assertThat(page.turns()).as("agent voice heard after the question; the page saw %s", page.diagnostics())
+                        .isNotEmpty();
                 JsonObject turn = page.turns().getJsonObject(0);
                 assertThat(turn.getDouble("firstAudioAt")).as("agent voice starts after the customer stopped")
                         .isGreaterThan(turn.getDouble("endOfSpeechAt"));
