@@ -1,6 +1,7 @@
 package io.omnistream.loadtests.loop;
 
 import io.omnistream.connectors.edge.client.EdgeClient;
+import io.omnistream.connectors.edge.client.ProcessMemory;
 import io.omnistream.loadtests.eval.Recordings;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
@@ -41,8 +42,9 @@ public final class SoakBenchmark {
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
     private static final Pattern NMT_TOTAL = Pattern.compile("Total: reserved=(\\d+)KB, committed=(\\d+)KB");
 
-    record Sample(double minute, double heapMb, double nmtMb, double rssMb, int threads, int fds, double cpuPercent,
-            int connected) {}
+    /** mallocMb: resident malloc mappings ({@link ProcessMemory#mallocBytes}), native memory outside the Java heap. */
+    record Sample(double minute, double heapMb, double nmtMb, double rssMb, double mallocMb, int threads, int fds,
+            double cpuPercent, int connected) {}
 
     private SoakBenchmark() {}
 
@@ -82,10 +84,12 @@ public final class SoakBenchmark {
                     prev = now;
                     int connected = (int) sessions.stream().filter(s -> s.client.state().name().equals("CONNECTED")).count();
                     Sample s = new Sample((System.nanoTime() - start) / 60e9, heapAfterGcMb(pid), nmtCommittedMb(pid),
-                            now.rssBytes() / 1e6, now.threads(), now.fds(), cpu, connected);
+                            now.rssBytes() / 1e6, ProcessMemory.mallocBytes(Long.toString(pid)) / 1e6, now.threads(), now.fds(),
+                            cpu, connected);
                     samples.add(s);
-                    System.out.printf(Locale.ROOT, "soak: %5.1f min heap %.0f MB, NMT %.0f MB, RSS %.0f MB, %d threads, %d fds,"
-                            + " CPU %.0f%%, %d/%d connected, %d answers heard%n", s.minute(), s.heapMb(), s.nmtMb(), s.rssMb(),
+                    System.out.printf(Locale.ROOT, "soak: %5.1f min heap %.0f MB, NMT %.0f MB, RSS %.0f MB, malloc %.0f MB, %d threads,"
+                            + " %d fds, CPU %.0f%%, %d/%d connected, %d answers heard%n", s.minute(), s.heapMb(), s.nmtMb(), s.rssMb(),
+                            s.mallocMb(),
                             s.threads(), s.fds(), s.cpuPercent(), connected, n, latencies.size());
                 }
                 // Every chunk the job produced for our sessions up to now must have reached its client by a few
@@ -181,18 +185,20 @@ public final class SoakBenchmark {
                 Instant.now(), Runtime.getRuntime().availableProcessors(), n, minutes, samples.size()));
         if (samples.size() >= 6) {
             md.append(String.format(Locale.ROOT, "| growth after warm-up (last third − first third) | heap after GC | NMT committed"
-                            + " | RSS | threads | fds |%n|---|---|---|---|---|---|%n| | %+.1f MB | %+.1f MB | %+.1f MB | %+.1f | %+.1f |%n%n",
+                            + " | RSS | malloc mappings | threads | fds |%n|---|---|---|---|---|---|---|%n"
+                            + "| | %+.1f MB | %+.1f MB | %+.1f MB | %+.1f MB | %+.1f | %+.1f |%n%n",
                     growth(samples, Sample::heapMb), growth(samples, Sample::nmtMb), growth(samples, Sample::rssMb),
+                    growth(samples, Sample::mallocMb),
                     growth(samples, s -> s.threads()), growth(samples, s -> s.fds())));
         }
         md.append("Responses: ").append(lossReport).append(".\n\n");
         md.append(String.format(Locale.ROOT, "End of speech → first agent audio at the clients over the soak: %s.%n%n",
                 latency.count() == 0 ? "no answers heard" : latency.summary()));
-        md.append("| minute | heap after GC MB | NMT committed MB | RSS MB | threads | fds | system CPU % | connected |\n"
-                + "|---|---|---|---|---|---|---|---|\n");
+        md.append("| minute | heap after GC MB | NMT committed MB | RSS MB | malloc MB | threads | fds | system CPU % | connected |\n"
+                + "|---|---|---|---|---|---|---|---|---|\n");
         for (Sample s : samples) {
-            md.append(String.format(Locale.ROOT, "| %.1f | %.0f | %.0f | %.0f | %d | %d | %.0f | %d |%n", s.minute(), s.heapMb(),
-                    s.nmtMb(), s.rssMb(), s.threads(), s.fds(), s.cpuPercent(), s.connected()));
+            md.append(String.format(Locale.ROOT, "| %.1f | %.0f | %.0f | %.0f | %.0f | %d | %d | %.0f | %d |%n", s.minute(),
+                    s.heapMb(), s.nmtMb(), s.rssMb(), s.mallocMb(), s.threads(), s.fds(), s.cpuPercent(), s.connected()));
         }
         System.out.println("\n===== RESULTS.md (soak) =====\n" + md);
         HtmlReport r = new HtmlReport("Omnistream soak");
@@ -202,6 +208,7 @@ public final class SoakBenchmark {
         List<String> labels = samples.stream().map(s -> String.format(Locale.ROOT, "%.0f", s.minute())).toList();
         r.bars("Heap after full GC (MB) by minute", labels, samples.stream().map(Sample::heapMb).toList(), "MB");
         r.bars("RSS (MB) by minute", labels, samples.stream().map(Sample::rssMb).toList(), "MB");
+        r.bars("Resident malloc mappings (MB) by minute", labels, samples.stream().map(Sample::mallocMb).toList(), "MB");
         r.bars("Threads by minute", labels, samples.stream().map(s -> (double) s.threads()).toList(), "");
         r.bars("File descriptors by minute", labels, samples.stream().map(s -> (double) s.fds()).toList(), "");
         r.histogram("End of speech → first agent audio at the clients", new ArrayList<>(List.of(
