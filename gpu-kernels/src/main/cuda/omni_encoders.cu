@@ -1,10 +1,11 @@
 // Omnistream GPU encoders built from the real model files (issue 7). Each kernel sequence's specification is its
 // Java twin (io.omnistream.gpu.encoders.*.*Twin); the GPU tests compare the two. The GEMMs run in cuBLAS (fp32,
-// default math mode: no TF32), these kernels do everything between them. Built by nvcc during the Maven build into
+// default math mode: no TF32; the text encoder's fp16 in, fp32 accumulate), these kernels do everything between them. Built by nvcc during the Maven build into
 // omni_encoders.fatbin (sm_90 SASS + compute_90 PTX) and omni_encoders.ptx. No --use_fast_math: expf/tanhf/sqrtf
 // must stay IEEE-accurate to match the twin within 1e-5.
 
 #include <stdint.h>
+#include <cuda_fp16.h>
 
 #define VAD_WINDOW 576
 #define VAD_FFT 256
@@ -210,6 +211,143 @@ __global__ void __launch_bounds__(256) bf_head(const float* __restrict__ Y, cons
         const size_t b = i / perFrame;
         const int j = (int)(i % perFrame);
         dst[b * dstStride + dstOffset + j] = Y[i] + bias[j % O];
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// all-MiniLM-L6-v2 (io.omnistream.gpu.encoders.text.MiniLmTwin), packed batches: one row per token of all
+// sentences end to end, no padding. The GEMMs (fp16 in, fp32 accumulate and out) run in cuBLAS, attention in
+// omni_kernels' gated attention kernel (text->text gate, per-sentence offsets); these kernels do the rest. Row
+// kernels use one 128-thread block per row of 384 (3 values per thread).
+// ---------------------------------------------------------------------------------------------------------------
+#define TXT_D 384
+#define TXT_THREADS 128
+
+// Sum over the block (4 warps); sh holds 4 floats. Safe to call repeatedly.
+__device__ __forceinline__ float txt_block_sum(float v, float* sh) {
+    for (int o = 16; o > 0; o >>= 1) {
+        v += __shfl_xor_sync(0xffffffffu, v, o);
+    }
+    __syncthreads();
+    if ((threadIdx.x & 31) == 0) {
+        sh[threadIdx.x >> 5] = v;
+    }
+    __syncthreads();
+    return (sh[0] + sh[1]) + (sh[2] + sh[3]);
+}
+
+// v <- LayerNorm(v) * g + b over the row's 384 values (3 per thread at threadIdx.x + k*128), two-pass variance.
+__device__ __forceinline__ void txt_layer_norm(float v[3], const float* __restrict__ g, const float* __restrict__ b,
+                                               float eps, float* sh) {
+    const float mean = txt_block_sum(v[0] + v[1] + v[2], sh) / TXT_D;
+    float d0 = v[0] - mean, d1 = v[1] - mean, d2 = v[2] - mean;
+    const float var = txt_block_sum(d0 * d0 + d1 * d1 + d2 * d2, sh) / TXT_D;
+    const float inv = 1.0f / sqrtf(var + eps);
+    for (int k = 0; k < 3; k++) {
+        const int i = threadIdx.x + k * TXT_THREADS;
+        v[k] = (v[k] - mean) * inv * g[i] + b[i];
+    }
+}
+
+// x[t] = LN(word[rows[t]] + pos[positions[t]] + type0); also written as fp16 for the next GEMM. Grid: one block per token.
+__global__ void __launch_bounds__(TXT_THREADS) text_embed_ln(const int* __restrict__ rows, const int* __restrict__ positions,
+        const float* __restrict__ word, const float* __restrict__ pos, const float* __restrict__ type0,
+        const float* __restrict__ g, const float* __restrict__ b, float eps, int T, float* __restrict__ x,
+        __half* __restrict__ xh) {
+    __shared__ float sh[4];
+    const int t = blockIdx.x;
+    if (t >= T) {
+        return;
+    }
+    const size_t wr = (size_t)rows[t] * TXT_D;
+    const size_t pr = (size_t)positions[t] * TXT_D;
+    float v[3];
+    for (int k = 0; k < 3; k++) {
+        const int i = threadIdx.x + k * TXT_THREADS;
+        v[k] = (word[wr + i] + type0[i]) + pos[pr + i];
+    }
+    txt_layer_norm(v, g, b, eps, sh);
+    for (int k = 0; k < 3; k++) {
+        const size_t o = (size_t)t * TXT_D + threadIdx.x + k * TXT_THREADS;
+        x[o] = v[k];
+        xh[o] = __float2half_rn(v[k]);
+    }
+}
+
+// q|k|v for the gated attention kernel, whose heads are 64 wide: y = [3][T][384] fp16 GEMM output (12 heads of 32)
+// plus bias [3][384] -> out = [3][T][12][64] fp16 with dims 32..63 of every head zero (q.k and the softmax are
+// unchanged; the zero value dims give zero outputs, which meet zero rows of the padded output projection).
+__global__ void __launch_bounds__(256) text_qkv_heads(const __half* __restrict__ y, const float* __restrict__ bias, int T,
+        __half* __restrict__ out) {
+    const int perGroup = T * 768;
+    for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < perGroup; r += gridDim.x * blockDim.x) {
+        const int t = r / 768;
+        const int c = r - t * 768;
+        const int d = c & 63;
+        const int col = (c >> 6) * 32 + d;
+        for (int g = 0; g < 3; g++) {
+            out[(size_t)g * perGroup + r] = d < 32
+                    ? __float2half_rn(__half2float(y[(size_t)g * T * TXT_D + (size_t)t * TXT_D + col]) + bias[g * TXT_D + col])
+                    : __float2half_rn(0.f);
+        }
+    }
+}
+
+// out = fp16(GELU(y + bias)) over [T][1536], y the fp16 GEMM output; exact erf GELU.
+__global__ void __launch_bounds__(256) text_bias_gelu_half(const __half* __restrict__ y, const float* __restrict__ bias,
+        int total, __half* __restrict__ out) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+        const float v = __half2float(y[i]) + bias[i % 1536];
+        out[i] = __float2half_rn(0.5f * v * (1.0f + erff(v * 0.70710678118654752f)));
+    }
+}
+
+// x[t] = LN(x[t] + y[t] + bias) (residual + LayerNorm), also as fp16. Grid: one block per token.
+__global__ void __launch_bounds__(TXT_THREADS) text_bias_residual_ln(const float* __restrict__ y, const float* __restrict__ bias,
+        const float* __restrict__ g, const float* __restrict__ b, float eps, int T, float* __restrict__ x,
+        __half* __restrict__ xh) {
+    __shared__ float sh[4];
+    const int t = blockIdx.x;
+    if (t >= T) {
+        return;
+    }
+    float v[3];
+    for (int k = 0; k < 3; k++) {
+        const int i = threadIdx.x + k * TXT_THREADS;
+        const size_t o = (size_t)t * TXT_D + i;
+        v[k] = x[o] + (y[o] + bias[i]);
+    }
+    txt_layer_norm(v, g, b, eps, sh);
+    for (int k = 0; k < 3; k++) {
+        const size_t o = (size_t)t * TXT_D + threadIdx.x + k * TXT_THREADS;
+        x[o] = v[k];
+        xh[o] = __float2half_rn(v[k]);
+    }
+}
+
+// out[s] = normalize(mean of x over sentence s's tokens cu[s] .. cu[s+1]). Grid: one block per sentence.
+__global__ void __launch_bounds__(TXT_THREADS) text_mean_pool(const float* __restrict__ x, const int* __restrict__ cu, int n,
+        float* __restrict__ out) {
+    __shared__ float sh[4];
+    const int s = blockIdx.x;
+    if (s >= n) {
+        return;
+    }
+    const int t0 = cu[s], t1 = cu[s + 1];
+    float m[3] = {0.f, 0.f, 0.f};
+    for (int t = t0; t < t1; t++) {
+        for (int k = 0; k < 3; k++) {
+            m[k] += x[(size_t)t * TXT_D + threadIdx.x + k * TXT_THREADS];
+        }
+    }
+    const float cnt = (float)(t1 - t0);
+    for (int k = 0; k < 3; k++) {
+        m[k] /= cnt;
+    }
+    const float ss = txt_block_sum(m[0] * m[0] + m[1] * m[1] + m[2] * m[2], sh);
+    const float inv = 1.0f / fmaxf(sqrtf(ss), 1e-12f);
+    for (int k = 0; k < 3; k++) {
+        out[(size_t)s * TXT_D + threadIdx.x + k * TXT_THREADS] = m[k] * inv;
     }
 }
 

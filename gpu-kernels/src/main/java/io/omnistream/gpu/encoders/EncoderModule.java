@@ -2,10 +2,16 @@ package io.omnistream.gpu.encoders;
 
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_COMPUTE_32F;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_GEMM_DEFAULT;
 import static org.bytedeco.cuda.global.cublas.cublasCreate_v2;
 import static org.bytedeco.cuda.global.cublas.cublasDestroy_v2;
+import static org.bytedeco.cuda.global.cublas.cublasGemmEx;
+import static org.bytedeco.cuda.global.cublas.cublasGemmStridedBatchedEx;
 import static org.bytedeco.cuda.global.cublas.cublasSetStream_v2;
 import static org.bytedeco.cuda.global.cublas.cublasSgemm_v2;
+import static org.bytedeco.cuda.global.cudart.CUDA_R_16F;
+import static org.bytedeco.cuda.global.cudart.CUDA_R_32F;
 import static org.bytedeco.cuda.global.cudart.cuLaunchKernel;
 import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
 import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
@@ -44,6 +50,9 @@ public final class EncoderModule implements AutoCloseable {
     private final cublasContext blas = new cublasContext();
     private final FloatPointer one = new FloatPointer(1f);
     private final FloatPointer zero = new FloatPointer(0f);
+    private static final int MAX_ARGS = 16;
+    private final BytePointer argValues = new BytePointer(8L * MAX_ARGS);
+    private final PointerPointer<Pointer> argPointers = new PointerPointer<>(MAX_ARGS);
     private boolean closed;
 
     public EncoderModule(CudaContext cuda) {
@@ -67,6 +76,14 @@ public final class EncoderModule implements AutoCloseable {
         if (loaded == null) {
             throw first != null ? first : new IllegalStateException("encoder kernels not built (no " + FATBIN + ")");
         }
+        for (int i = 0; i < MAX_ARGS; i++) {
+            long slot = argValues.address() + 8L * i;
+            argPointers.put(i, new Pointer() {
+                {
+                    address = slot;
+                }
+            });
+        }
         try {
             checkBlas(cublasCreate_v2(blas), "cublasCreate");
             checkBlas(cublasSetStream_v2(blas, cuda.stream()), "cublasSetStream");
@@ -89,34 +106,29 @@ public final class EncoderModule implements AutoCloseable {
         if (gridX <= 0) {
             return;
         }
+        if (args.length > MAX_ARGS) {
+            throw new IllegalArgumentException(name + ": more than " + MAX_ARGS + " kernel arguments");
+        }
         CUfunc_st f = functions.computeIfAbsent(name, n -> {
             CUfunc_st fn = new CUfunc_st();
             check(cuModuleGetFunction(fn, module, n), "cuModuleGetFunction(" + n + ")");
             return fn;
         });
-        Pointer[] holders = new Pointer[args.length];
-        try (PointerPointer<Pointer> pp = new PointerPointer<>(args.length)) {
-            for (int i = 0; i < args.length; i++) {
-                Object a = args[i];
-                if (a instanceof DevicePtr d) {
-                    holders[i] = new LongPointer(1).put(d.address());
-                } else if (a instanceof Integer v) {
-                    holders[i] = new IntPointer(1).put(v);
-                } else if (a instanceof Float v) {
-                    holders[i] = new FloatPointer(1).put(v);
-                } else {
-                    throw new IllegalArgumentException("kernel argument " + i + " of " + name + ": " + a);
-                }
-                pp.put(i, holders[i]);
-            }
-            check(cuLaunchKernel(f, gridX, 1, 1, blockX, 1, 1, 0, cuda.stream(), pp, null), "cuLaunchKernel(" + name + ")");
-        } finally {
-            for (Pointer p : holders) {
-                if (p != null) {
-                    p.close();
-                }
+        // One 8-byte slot per argument in a buffer kept for the module's life (the driver copies the values during
+        // cuLaunchKernel), so a launch allocates nothing: the encoders' sequences are dozens of launches per batch.
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a instanceof DevicePtr d) {
+                argValues.putLong(8L * i, d.address());
+            } else if (a instanceof Integer v) {
+                argValues.putInt(8L * i, v);
+            } else if (a instanceof Float v) {
+                argValues.putFloat(8L * i, v);
+            } else {
+                throw new IllegalArgumentException("kernel argument " + i + " of " + name + ": " + a);
             }
         }
+        check(cuLaunchKernel(f, gridX, 1, 1, blockX, 1, 1, 0, cuda.stream(), argPointers, null), "cuLaunchKernel(" + name + ")");
     }
 
     /** Blocks for a grid-stride kernel over {@code total} elements with 256 threads per block. */
@@ -135,6 +147,44 @@ public final class EncoderModule implements AutoCloseable {
         // Column-major view: C^T (out × rows) = W (as inner × out, transposed) · A^T (inner × rows).
         checkBlas(cublasSgemm_v2(blas, CUBLAS_OP_T, CUBLAS_OP_N, out, rows, inner, one, device(w), inner, device(a), inner, zero,
                 device(c), out), "cublasSgemm");
+    }
+
+    /**
+     * {@code C[rows][out] = A[rows][inner] · W[inner][out]} with A and W fp16 and C fp32, all row-major on the device
+     * (W in the ONNX {@code MatMul} layout); cuBLAS GemmEx, fp32 accumulation (tensor cores).
+     */
+    public void gemmHalf(int rows, int out, int inner, long a16, long w16, long c32) {
+        if (rows == 0) {
+            return;
+        }
+        // Column-major view: C^T (out × rows) = W^T (out × inner, W row-major read as column-major) · A^T (inner × rows).
+        checkBlas(cublasGemmEx(blas, CUBLAS_OP_N, CUBLAS_OP_N, out, rows, inner, one, device(w16), CUDA_R_16F, out, device(a16),
+                CUDA_R_16F, inner, zero, device(c32), CUDA_R_32F, out, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT), "cublasGemmEx");
+    }
+
+    /** As {@link #gemmHalf} with C written as fp16 (accumulation still fp32): for products that feed fp16 kernels. */
+    public void gemmHalfToHalf(int rows, int out, int inner, long a16, long w16, long c16) {
+        if (rows == 0) {
+            return;
+        }
+        checkBlas(cublasGemmEx(blas, CUBLAS_OP_N, CUBLAS_OP_N, out, rows, inner, one, device(w16), CUDA_R_16F, out, device(a16),
+                CUDA_R_16F, inner, zero, device(c16), CUDA_R_16F, out, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT), "cublasGemmEx");
+    }
+
+    /**
+     * {@code batch} products {@code C_b = A · W_b} as in {@link #gemmHalf}, the same A, {@code W_b = w16 + b*wStride}
+     * and {@code C_b = c + b*cStride} (strides in elements), C fp16 when {@code halfOut} else fp32: e.g. q, k and v of
+     * one activation in one call.
+     */
+    public void gemmHalfBatched(int rows, int out, int inner, long a16, long w16, long wStride, long c, long cStride,
+            int batch, boolean halfOut) {
+        if (rows == 0) {
+            return;
+        }
+        checkBlas(cublasGemmStridedBatchedEx(blas, CUBLAS_OP_N, CUBLAS_OP_N, out, rows, inner, one, device(w16), CUDA_R_16F, out,
+                wStride, device(a16), CUDA_R_16F, inner, 0L, zero, device(c), halfOut ? CUDA_R_16F : CUDA_R_32F, out, cStride, batch,
+                CUBLAS_COMPUTE_32F,
+                CUBLAS_GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
     }
 
     /** A typed device address for {@link #launch}. */
@@ -185,5 +235,7 @@ public final class EncoderModule implements AutoCloseable {
         cuModuleUnload(module);
         one.close();
         zero.close();
+        argPointers.close();
+        argValues.close();
     }
 }

@@ -4,6 +4,10 @@ import io.omnistream.gpu.encoders.face.BlazeFaceCuda;
 import io.omnistream.gpu.encoders.face.BlazeFaceEncoder;
 import io.omnistream.gpu.encoders.face.BlazeFaceTwin;
 import io.omnistream.gpu.encoders.face.BlazeFaceWeights;
+import io.omnistream.gpu.encoders.text.MiniLmCuda;
+import io.omnistream.gpu.encoders.text.MiniLmTwin;
+import io.omnistream.gpu.encoders.text.MiniLmWeights;
+import io.omnistream.gpu.encoders.text.TextEncoder;
 import io.omnistream.gpu.encoders.vad.SileroVadCuda;
 import io.omnistream.gpu.encoders.vad.SileroVadEncoder;
 import io.omnistream.gpu.encoders.vad.SileroVadTwin;
@@ -37,5 +41,17 @@ public final class Encoders {
             }
         }
         return new BlazeFaceTwin(weights);
+    }
+
+    /** all-MiniLM-L6-v2 sentence embeddings ({@code MiniLmWeights.fromClasspath()} for the model jar's file). */
+    public static TextEncoder miniLm(MiniLmWeights weights) {
+        if (GpuRuntime.available() && EncoderModule.present()) {
+            try {
+                return new MiniLmCuda(GpuRuntime.newContext(), weights);
+            } catch (RuntimeException | LinkageError e) {
+                GpuRuntime.reportFallback("minilm", e);
+            }
+        }
+        return new MiniLmTwin(weights);
     }
 }

@@ -90,6 +90,59 @@ public final class OnnxRuntimeOracle implements AutoCloseable {
         return out;
     }
 
+    /**
+     * all-MiniLM-L6-v2 the way langchain4j / sentence-transformers batch it: the sentences padded to the longest with
+     * an attention mask, token types 0; returns {@code last_hidden_state} as {@code [n][maxLen][384]} (row-major).
+     */
+    public float[] miniLmHiddenStates(java.util.List<int[]> sentences) throws OrtException {
+        int n = sentences.size();
+        int max = sentences.stream().mapToInt(a -> a.length).max().orElse(0);
+        long[] ids = new long[n * max];
+        long[] mask = new long[n * max];
+        for (int s = 0; s < n; s++) {
+            int[] t = sentences.get(s);
+            for (int i = 0; i < t.length; i++) {
+                ids[s * max + i] = t[i];
+                mask[s * max + i] = 1;
+            }
+        }
+        long[] shape = {n, max};
+        try (OnnxTensor a = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+                OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+                OnnxTensor ty = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[n * max]), shape);
+                OrtSession.Result r = session.run(Map.of("input_ids", a, "attention_mask", m, "token_type_ids", ty))) {
+            FloatBuffer b = ((OnnxTensor) r.get("last_hidden_state").get()).getFloatBuffer();
+            float[] out = new float[b.remaining()];
+            b.get(out);
+            return out;
+        }
+    }
+
+    /** Sentence embeddings: {@link #miniLmHiddenStates} mean-pooled over the mask and L2-normalised, {@code [n][384]}. */
+    public float[] miniLmEmbeddings(java.util.List<int[]> sentences) throws OrtException {
+        int n = sentences.size();
+        int max = sentences.stream().mapToInt(a -> a.length).max().orElse(0);
+        float[] h = miniLmHiddenStates(sentences);
+        float[] out = new float[n * 384];
+        for (int s = 0; s < n; s++) {
+            int len = sentences.get(s).length;
+            double norm = 0;
+            for (int i = 0; i < 384; i++) {
+                double sum = 0;
+                for (int t = 0; t < len; t++) {
+                    sum += h[(s * max + t) * 384 + i];
+                }
+                out[s * 384 + i] = (float) (sum / len);
+                norm += (double) out[s * 384 + i] * out[s * 384 + i];
+            }
+            float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
+            for (int i = 0; i < 384; i++) {
+                out[s * 384 + i] *= inv;
+            }
+        }
+        return out;
+    }
+
     @Override
     public void close() throws OrtException {
         session.close();
