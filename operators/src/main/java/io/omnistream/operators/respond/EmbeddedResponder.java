@@ -28,7 +28,7 @@ public final class EmbeddedResponder {
     private static final double SCREEN_ALONE_WEIGHT = 0.8;
 
     private final KnowledgeBase kb;
-    private final EmbeddingModel model;
+    private final SentenceEncoder encoder;
     private final UnderstandingConfig config;
     private final List<float[]> exampleVectors = new ArrayList<>();
     private final List<KnowledgeBase.Intent> exampleIntents = new ArrayList<>();
@@ -62,7 +62,7 @@ public final class EmbeddedResponder {
     public EmbeddedResponder(UnderstandingConfig config) {
         this.config = config;
         this.kb = KnowledgeBase.load(config.knowledgeBase);
-        this.model = new AllMiniLmL6V2QuantizedEmbeddingModel();
+        this.encoder = SentenceEncoder.create(config.textEncoder);
         int keep = Math.max(1, config.textEmbeddingCacheSize);
         this.recent = new java.util.LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -70,15 +70,81 @@ public final class EmbeddedResponder {
                 return size() > keep;
             }
         };
+        // the whole knowledge base in one batch (one launch sequence on the GPU)
+        List<String> examples = new ArrayList<>();
+        List<String> screens = new ArrayList<>();
         for (KnowledgeBase.Intent i : kb.intents) {
             for (String ex : i.examples) {
-                exampleVectors.add(embed(ex));
+                examples.add(ex);
                 exampleIntents.add(i);
             }
             for (String ex : i.screenExamples) {
-                screenVectors.add(embed(ex));
+                screens.add(ex);
                 screenIntents.add(i);
             }
+        }
+        List<String> all = new ArrayList<>(examples);
+        all.addAll(screens);
+        float[][] vectors = encoder.embed(all);
+        for (int k = 0; k < vectors.length; k++) {
+            (k < examples.size() ? exampleVectors : screenVectors).add(unit(vectors[k]));
+        }
+    }
+
+    /** Which encoder embeds: {@code onnx-runtime-int8}, {@code omni-cuda} or {@code omni-twin}. */
+    public String encoderName() {
+        return encoder.name();
+    }
+
+    /**
+     * all-MiniLM-L6-v2 behind one small interface, so the responder runs on either encoder: langchain4j's quantised
+     * model in ONNX Runtime (CPU, one text at a time) or the project's batched encoder ({@code gpu-kernels}).
+     */
+    interface SentenceEncoder {
+        float[][] embed(List<String> texts);
+
+        String name();
+
+        static SentenceEncoder create(UnderstandingConfig.TextEncoderChoice choice) {
+            boolean omni = choice == UnderstandingConfig.TextEncoderChoice.OMNI
+                    || (choice == UnderstandingConfig.TextEncoderChoice.AUTO && io.omnistream.gpu.runtime.GpuRuntime.available()
+                            && io.omnistream.gpu.encoders.text.MiniLmWeights.onClasspath());
+            if (omni) {
+                try {
+                    io.omnistream.gpu.encoders.text.TextEncoder te =
+                            io.omnistream.gpu.encoders.Encoders.miniLm(io.omnistream.gpu.encoders.text.MiniLmWeights.fromClasspath());
+                    String name = te.onGpu() ? "omni-cuda" : "omni-twin";
+                    return new SentenceEncoder() {
+                        @Override
+                        public float[][] embed(List<String> texts) {
+                            return texts.isEmpty() ? new float[0][] : te.encode(texts);
+                        }
+
+                        @Override
+                        public String name() {
+                            return name;
+                        }
+                    };
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("all-MiniLM-L6-v2 model file for the OMNI text encoder", e);
+                }
+            }
+            EmbeddingModel model = new AllMiniLmL6V2QuantizedEmbeddingModel();
+            return new SentenceEncoder() {
+                @Override
+                public float[][] embed(List<String> texts) {
+                    float[][] out = new float[texts.size()][];
+                    for (int k = 0; k < out.length; k++) {
+                        out[k] = model.embed(texts.get(k)).content().vector();
+                    }
+                    return out;
+                }
+
+                @Override
+                public String name() {
+                    return "onnx-runtime-int8";
+                }
+            };
         }
     }
 
@@ -87,7 +153,10 @@ public final class EmbeddedResponder {
     }
 
     float[] embed(String text) {
-        float[] v = model.embed(text).content().vector();
+        return unit(encoder.embed(List.of(text))[0]);
+    }
+
+    private static float[] unit(float[] v) {
         double n = 0;
         for (float x : v) {
             n += x * x;

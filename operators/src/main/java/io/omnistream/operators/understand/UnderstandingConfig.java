@@ -63,6 +63,16 @@ public class UnderstandingConfig implements Serializable {
     // ---- responder ----
     /** Knowledge base on the classpath (or a file path). */
     public String knowledgeBase = "kb/customer-service.yaml";
+    /**
+     * The sentence encoder of the responder (all-MiniLM-L6-v2 either way): {@code ONNX_RUNTIME} runs langchain4j's
+     * int8-quantised model through ONNX Runtime on the CPU; {@code OMNI} runs the project's own encoder from the fp32
+     * model file ({@code gpu-kernels}: CUDA when a GPU is present, its Java twin otherwise); {@code AUTO} = OMNI when
+     * a GPU is present, else ONNX_RUNTIME.
+     */
+    public TextEncoderChoice textEncoder = TextEncoderChoice.AUTO;
+
+    /** See {@link #textEncoder}. */
+    public enum TextEncoderChoice { AUTO, ONNX_RUNTIME, OMNI }
     public int respondTopK = 3;
     /** Below this cosine similarity the fallback intent answers. */
     public double respondMinScore = 0.35;
