@@ -112,6 +112,21 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
+    /**
+     * Uploads weights once: {@code data} into the pool's device buffer {@code slot} through the pinned staging buffer
+     * {@code stagingSlot}, waiting until the copy is done (the staging buffer is reused by the next call). Returns
+     * the device address.
+     */
+    public long uploadFloats(String slot, String stagingSlot, float[] data) {
+        long bytes = data.length * 4L;
+        long d = pool().get(slot, bytes);
+        PinnedBuffer staging = pinned(stagingSlot, bytes);
+        staging.buffer().asFloatBuffer().put(data);
+        upload(d, staging, bytes);
+        synchronize();
+        return d;
+    }
+
     /** Asynchronously copies {@code bytes} bytes from device address {@code src} into {@code dst}. */
     public void download(PinnedBuffer dst, long src, long bytes) {
         if (bytes > 0) {

@@ -118,13 +118,7 @@ public final class MiniLmCuda implements TextEncoder {
     }
 
     private long upload32(String slot, float[] data) {
-        long bytes = data.length * 4L;
-        long d = cuda.pool().get(slot, bytes);
-        PinnedBuffer staging = cuda.pinned("txt.staging", bytes);
-        staging.buffer().asFloatBuffer().put(data);
-        cuda.upload(d, staging, bytes);
-        cuda.synchronize();
-        return d;
+        return cuda.uploadFloats(slot, "txt.staging", data);
     }
 
     private long upload16(String slot, float[] data) {

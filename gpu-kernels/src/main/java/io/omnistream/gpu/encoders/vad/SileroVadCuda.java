@@ -77,13 +77,7 @@ public final class SileroVadCuda implements SileroVadEncoder {
     }
 
     private long upload(String slot, float[] data) {
-        long bytes = data.length * 4L;
-        long d = cuda.pool().get(slot, bytes);
-        PinnedBuffer staging = cuda.pinned("vad.staging", bytes);
-        staging.buffer().asFloatBuffer().put(data);
-        cuda.upload(d, staging, bytes);
-        cuda.synchronize();
-        return d;
+        return cuda.uploadFloats(slot, "vad.staging", data);
     }
 
     @Override
