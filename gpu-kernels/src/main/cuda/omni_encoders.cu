@@ -351,4 +351,110 @@ __global__ void __launch_bounds__(TXT_THREADS) text_mean_pool(const float* __res
     }
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// BlazeFace fed from camera frames on the device (io.omnistream.gpu.image.I420LetterboxTwin is the specification).
+// Every float operation below is an explicitly rounded intrinsic (__fmul_rn, __fadd_rn, ...), in the twin's order,
+// so that nvcc cannot contract it into an FMA: the kernel's output equals the Java twin's bit for bit.
+// ---------------------------------------------------------------------------------------------------------------
+#define LB_META 10
+#define LB_SIZE 128
+
+// BT.601 limited range (the omni_i420_resize constants), clamped to [0, 255] and rounded half up to an integer.
+__device__ __forceinline__ float lb_round255(float x) {
+    return floorf(__fadd_rn(fminf(fmaxf(x, 0.f), 255.f), 0.5f));
+}
+
+// I420 frames of any sizes (meta per frame: byte offset, w, h, rw, rh, padX, padY, bits of sx, sy, 1/(sx*sy))
+// -> BlazeFace input NHWC [n][128][128][3] in [-1, 1]: the frame area-resized (pixel coverage, OpenCV INTER_AREA
+// when shrinking) to rw x rh of RGB converted per source pixel (chroma of its 2x2 cell), centred on black.
+__global__ void __launch_bounds__(256) bf_i420_letterbox(const uint8_t* __restrict__ src, const int* __restrict__ meta,
+                                                         int n, float norm, float* __restrict__ out) {
+    const size_t total = (size_t)n * LB_SIZE * LB_SIZE;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const int pix = (int)(i % (LB_SIZE * LB_SIZE));
+        const size_t item = i / (LB_SIZE * LB_SIZE);
+        const int* m = meta + item * LB_META;
+        const int w = m[1], h = m[2], rw = m[3], rh = m[4];
+        const int dx = pix % LB_SIZE - m[5];
+        const int dy = pix / LB_SIZE - m[6];
+        float* o = out + i * 3;
+        if (dx < 0 || dx >= rw || dy < 0 || dy >= rh) {
+            o[0] = -1.f;
+            o[1] = -1.f;
+            o[2] = -1.f;
+            continue;
+        }
+        const float sx = __int_as_float(m[7]), sy = __int_as_float(m[8]), inv = __int_as_float(m[9]);
+        const uint8_t* yp = src + (unsigned)m[0];
+        const int cw = (w + 1) / 2, ch = (h + 1) / 2;
+        const uint8_t* up = yp + (size_t)w * h;
+        const uint8_t* vp = up + (size_t)cw * ch;
+        const float x0 = __fmul_rn((float)dx, sx);
+        const float x1 = fminf(__fmul_rn((float)(dx + 1), sx), (float)w);
+        const float y0 = __fmul_rn((float)dy, sy);
+        const float y1 = fminf(__fmul_rn((float)(dy + 1), sy), (float)h);
+        const int ix0 = (int)x0, ix1 = min(w, (int)ceilf(x1));
+        const int iy0 = (int)y0, iy1 = min(h, (int)ceilf(y1));
+        float r = 0.f, g = 0.f, b = 0.f;
+        for (int y = iy0; y < iy1; y++) {
+            const float wy = __fsub_rn(fminf(y1, (float)(y + 1)), fmaxf(y0, (float)y));
+            const uint8_t* yr = yp + (size_t)y * w;
+            const uint8_t* ur = up + (size_t)(y >> 1) * cw;
+            const uint8_t* vr = vp + (size_t)(y >> 1) * cw;
+            float rr = 0.f, gg = 0.f, bb = 0.f;
+            for (int x = ix0; x < ix1; x++) {
+                const float wx = __fsub_rn(fminf(x1, (float)(x + 1)), fmaxf(x0, (float)x));
+                const float yy = __fmul_rn(1.164f, __fsub_rn((float)yr[x], 16.f));
+                const float u = __fsub_rn((float)ur[x >> 1], 128.f);
+                const float v = __fsub_rn((float)vr[x >> 1], 128.f);
+                const float pr = lb_round255(__fadd_rn(yy, __fmul_rn(1.596f, v)));
+                const float pg = lb_round255(__fsub_rn(__fsub_rn(yy, __fmul_rn(0.813f, v)), __fmul_rn(0.391f, u)));
+                const float pb = lb_round255(__fadd_rn(yy, __fmul_rn(2.018f, u)));
+                rr = __fadd_rn(rr, __fmul_rn(wx, pr));
+                gg = __fadd_rn(gg, __fmul_rn(wx, pg));
+                bb = __fadd_rn(bb, __fmul_rn(wx, pb));
+            }
+            r = __fadd_rn(r, __fmul_rn(wy, rr));
+            g = __fadd_rn(g, __fmul_rn(wy, gg));
+            b = __fadd_rn(b, __fmul_rn(wy, bb));
+        }
+        o[0] = __fsub_rn(__fmul_rn(__fmul_rn(r, inv), norm), 1.f);
+        o[1] = __fsub_rn(__fmul_rn(__fmul_rn(g, inv), norm), 1.f);
+        o[2] = __fsub_rn(__fmul_rn(__fmul_rn(b, inv), norm), 1.f);
+    }
+}
+
+// Candidate detections, one warp per frame: the anchors whose logit >= threshold (set a little below the decoder's
+// minimum score, which the host applies exactly), in anchor order, as rows {anchor, logit, 16 regressions}; at
+// most cap rows per frame, counts[f] = the true number (the host fetches the whole frame when it exceeds cap).
+__global__ void __launch_bounds__(256) bf_candidates(const float* __restrict__ scores, const float* __restrict__ boxes, int n,
+                                                     float threshold, int cap, int* __restrict__ counts,
+                                                     float* __restrict__ cand) {
+    const int lane = threadIdx.x & 31;
+    for (size_t f = (blockIdx.x * (size_t)blockDim.x + threadIdx.x) >> 5; f < (size_t)n;
+         f += ((size_t)gridDim.x * blockDim.x) >> 5) {
+        const float* s = scores + f * 896;
+        const float* bx = boxes + f * 896 * 16;
+        float* c = cand + f * (size_t)cap * 18;
+        int count = 0;
+        for (int base = 0; base < 896; base += 32) {
+            const int a = base + lane;
+            const float l = s[a];
+            const bool keep = l >= threshold;
+            const unsigned mask = __ballot_sync(0xffffffffu, keep);
+            if (keep) {
+                const int slot = count + __popc(mask & ((1u << lane) - 1u));
+                if (slot < cap) {
+                    float* row = c + (size_t)slot * 18;
+                    row[0] = (float)a;
+                    row[1] = l;
+                    for (int k = 0; k < 16; k++) row[2 + k] = bx[a * 16 + k];
+                }
+            }
+            count += __popc(mask);
+        }
+        if (lane == 0) counts[f] = count;
+    }
+}
+
 }  // extern "C"

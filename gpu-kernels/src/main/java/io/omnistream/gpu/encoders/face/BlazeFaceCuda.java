@@ -2,11 +2,22 @@ package io.omnistream.gpu.encoders.face;
 
 import static io.omnistream.gpu.encoders.EncoderModule.blocksFor;
 import static io.omnistream.gpu.encoders.EncoderModule.ptr;
+import static org.bytedeco.cuda.global.cudart.cuMemcpyHtoDAsync;
 
 import io.omnistream.gpu.encoders.EncoderModule;
+import io.omnistream.gpu.image.I420Frames;
+import io.omnistream.gpu.image.I420LetterboxTwin;
+import io.omnistream.gpu.image.Letterbox;
 import io.omnistream.gpu.runtime.CudaContext;
+import io.omnistream.gpu.runtime.CudaException;
 import io.omnistream.gpu.runtime.PinnedBuffer;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * {@link BlazeFaceEncoder} on the GPU, all frames of a batch per launch: activations NHWC so that the stem (as
@@ -14,9 +25,21 @@ import java.util.List;
  * depthwise convolutions, residual max-pool/channel-pad + ReLU and the heads' anchor placement in the kernels of
  * {@code omni_encoders.cu}. Weights are uploaded once from {@link BlazeFaceWeights}. Owns its {@link CudaContext}.
  * Must equal {@link BlazeFaceTwin} within the tolerance of its GPU test.
+ *
+ * <p>{@link #detectI420} is the camera path: the batch's I420 frames (any sizes) are written once into pinned
+ * memory and uploaded (in chunks that overlap the packing); on the device {@code bf_i420_letterbox} converts and letterboxes them into the
+ * network's input buffer, the network runs, and {@code bf_candidates} keeps per frame only the anchors that can pass
+ * the decoder's score (at most {@link #CANDIDATE_CAP} rows of 18 floats instead of 896 × 17 values); the host reads
+ * those back and runs the decoder's weighted NMS on them. Nothing crosses PCIe between the frames and the network.
  */
 public final class BlazeFaceCuda implements BlazeFaceEncoder {
     private static final int THREADS = 256;
+    /** Candidate rows kept per frame on the device; a frame with more is read back whole (one face gives ~5–30). */
+    public static final int CANDIDATE_CAP = 64;
+    /** Bytes of frames per asynchronous upload in {@link #uploadI420}. */
+    static final long UPLOAD_CHUNK = 16L << 20;
+    /** Threads packing frames into pinned memory (the common fork-join pool's parallelism, plus the caller). */
+    private static final int PACK_THREADS = Math.max(1, Math.min(8, ForkJoinPool.getCommonPoolParallelism() + 1));
 
     private final CudaContext cuda;
     private final EncoderModule k;
@@ -27,6 +50,16 @@ public final class BlazeFaceCuda implements BlazeFaceEncoder {
     private final long[] pwB = new long[BlazeFaceWeights.BLOCKS.size()];
     private final long[] headW = new long[4];
     private final long[] headB = new long[4];
+    /** Device pointers of the staged frames ({@link #uploadI420}) and of the last outputs ({@link #enqueueFromI420}). */
+    private long dI420;
+    private long dMeta;
+    private int staged = -1;
+    private long dScores;
+    private long dBoxes;
+    private long dCounts;
+    private long dCand;
+    private int enqueued = -1;
+    private int readWhole;
 
     public BlazeFaceCuda(CudaContext cuda, BlazeFaceWeights w) {
         this.cuda = cuda;
@@ -131,6 +164,176 @@ public final class BlazeFaceCuda implements BlazeFaceEncoder {
         long y = cuda.pool().get("bf.head", (long) n * 16 * 16 * 96 * 4);
         k.gemmRowMajor(n * pix, o, BlazeFaceWeights.HEAD_IN[h], map, headW[h], y);
         k.launch("bf_head", blocksFor((long) n * pix * o), THREADS, ptr(y), ptr(headB[h]), n, pix * o, o, ptr(dst), dstStride, dstOffset);
+    }
+
+    @Override
+    public List<List<FaceBox>> detectI420(I420Frames frames, BlazeFaceDecoder decoder) {
+        if (frames.size() == 0) {
+            return List.of();
+        }
+        cuda.makeCurrent();
+        uploadI420(frames);
+        enqueueFromI420(frames.size(), decoder.candidateLogit());
+        return collect(frames, decoder);
+    }
+
+    /**
+     * Writes the frames once into pinned memory and queues their upload with their letterbox metadata. The frames go
+     * in chunks of about {@link #UPLOAD_CHUNK} bytes, each packed by several threads and then copied asynchronously, so
+     * the PCIe copy of one chunk overlaps the packing of the next.
+     */
+    public void uploadI420(I420Frames frames) {
+        cuda.makeCurrent();
+        int n = frames.size();
+        long metaOff = (frames.totalBytes() + 15) & ~15L;
+        long bytes = metaOff + (long) n * Letterbox.META_INTS * 4;
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("batch too large: " + bytes + " bytes");
+        }
+        PinnedBuffer in = cuda.pinned("bf.i420", bytes);
+        long d = cuda.pool().get("bf.dI420", bytes);
+        ByteBuffer b = in.buffer();
+        long host = new Pointer(b).address();
+        int[] meta = frames.meta();
+        int first = 0;
+        while (first < n) {
+            long start = meta[first * Letterbox.META_INTS];
+            long end = start;
+            int last = first;
+            while (last < n && end - start < UPLOAD_CHUNK) {
+                end += frames.bytes(last++);
+            }
+            int from = first;
+            int to = last;
+            if (to - from >= 4) {
+                int parts = Math.min(to - from, PACK_THREADS);
+                IntStream.range(0, parts).parallel()
+                        .forEach(p -> frames.copyTo(b, meta, from + (to - from) * p / parts, from + (to - from) * (p + 1) / parts));
+            } else {
+                frames.copyTo(b, meta, from, to);
+            }
+            copyUp(d + start, host + start, end - start);
+            first = last;
+        }
+        b.position((int) metaOff);
+        b.asIntBuffer().put(meta);
+        copyUp(d + metaOff, host + metaOff, bytes - metaOff);
+        dI420 = d;
+        dMeta = d + metaOff;
+        staged = n;
+        enqueued = -1;
+    }
+
+    private void copyUp(long device, long hostAddress, long bytes) {
+        if (bytes <= 0) {
+            return;
+        }
+        Pointer src = new Pointer() {
+            {
+                address = hostAddress;
+            }
+        };
+        int rc = cuMemcpyHtoDAsync(device, src, bytes, cuda.stream());
+        if (rc != 0) {
+            throw new CudaException("cuMemcpyHtoDAsync", rc, null);
+        }
+    }
+
+    /**
+     * Queues, on the staged frames: letterbox into the network input, the network, the candidate selection at
+     * {@code candidateLogit} ({@link BlazeFaceDecoder#candidateLogit()}). Returns at once (asynchronous).
+     */
+    public void enqueueFromI420(int n, float candidateLogit) {
+        if (n != staged) {
+            throw new IllegalStateException(n + " frames asked, " + staged + " staged");
+        }
+        long dImages = letterboxOnDevice(n);
+        dScores = cuda.pool().get("bf.dScores", (long) n * ANCHORS * 4);
+        dBoxes = cuda.pool().get("bf.dBoxes", (long) n * ANCHORS * BOX * 4);
+        enqueue(dImages, n, dScores, dBoxes);
+        dCounts = cuda.pool().get("bf.dCounts", n * 4L);
+        dCand = cuda.pool().get("bf.dCand", (long) n * CANDIDATE_CAP * BlazeFaceDecoder.CANDIDATE * 4);
+        k.launch("bf_candidates", blocksFor(n * 32L), THREADS, ptr(dScores), ptr(dBoxes), n, candidateLogit, CANDIDATE_CAP,
+                ptr(dCounts), ptr(dCand));
+        enqueued = n;
+    }
+
+    private long letterboxOnDevice(int n) {
+        long dImages = cuda.pool().get("bf.dIn", (long) n * IMAGE * 4);
+        k.launch("bf_i420_letterbox", blocksFor((long) n * INPUT * INPUT), THREADS, ptr(dI420), ptr(dMeta), n, I420LetterboxTwin.NORM,
+                ptr(dImages));
+        return dImages;
+    }
+
+    /** Waits for {@link #enqueueFromI420}, reads the candidates back and decodes each frame into its own pixels. */
+    public List<List<FaceBox>> collect(I420Frames frames, BlazeFaceDecoder decoder) {
+        int n = frames.size();
+        if (n != enqueued) {
+            throw new IllegalStateException(n + " frames to collect, " + enqueued + " enqueued");
+        }
+        int rowFloats = CANDIDATE_CAP * BlazeFaceDecoder.CANDIDATE;
+        PinnedBuffer hc = cuda.pinned("bf.counts", n * 4L);
+        PinnedBuffer hr = cuda.pinned("bf.cand", (long) n * rowFloats * 4);
+        cuda.download(hc, dCounts, n * 4L);
+        cuda.download(hr, dCand, (long) n * rowFloats * 4);
+        cuda.synchronize();
+        int[] counts = new int[n];
+        hc.buffer().asIntBuffer().get(counts);
+        FloatBuffer rows = hr.buffer().asFloatBuffer();
+        float[] frame = new float[rowFloats];
+        List<List<FaceBox>> out = new ArrayList<>(n);
+        readWhole = 0;
+        for (int f = 0; f < n; f++) {
+            int c = counts[f];
+            List<FaceBox> faces;
+            if (c <= CANDIDATE_CAP) {
+                rows.position(f * rowFloats);
+                rows.get(frame, 0, c * BlazeFaceDecoder.CANDIDATE);
+                faces = decoder.decodeCandidates(frame, 0, c);
+            } else {
+                faces = decodeWholeFrame(f, decoder);
+                readWhole++;
+            }
+            out.add(BlazeFaceEncoder.toPicture(faces, frames.letterbox(f)));
+        }
+        return out;
+    }
+
+    private List<FaceBox> decodeWholeFrame(int f, BlazeFaceDecoder decoder) {
+        long sBytes = ANCHORS * 4L;
+        long bBytes = sBytes * BOX;
+        PinnedBuffer hs = cuda.pinned("bf.frameScores", sBytes);
+        PinnedBuffer hb = cuda.pinned("bf.frameBoxes", bBytes);
+        cuda.download(hs, dScores + f * sBytes, sBytes);
+        cuda.download(hb, dBoxes + f * bBytes, bBytes);
+        cuda.synchronize();
+        float[] s = new float[ANCHORS];
+        float[] b = new float[ANCHORS * BOX];
+        hs.buffer().asFloatBuffer().get(s);
+        hb.buffer().asFloatBuffer().get(b);
+        return decoder.decode(s, b, 0);
+    }
+
+    /** Frames of the last {@link #collect} with more than {@link #CANDIDATE_CAP} candidates, read back whole. */
+    public int framesReadWhole() {
+        return readWhole;
+    }
+
+    /** The network inputs the device makes from {@code frames} (for the GPU test against {@link I420LetterboxTwin}). */
+    public void letterboxI420(I420Frames frames, float[] out) {
+        int n = frames.size();
+        if (out.length < (long) n * IMAGE) {
+            throw new IllegalArgumentException("out holds " + out.length + " floats, need " + (long) n * IMAGE);
+        }
+        if (n == 0) {
+            return;
+        }
+        uploadI420(frames);
+        long dImages = letterboxOnDevice(n);
+        PinnedBuffer h = cuda.pinned("bf.in", (long) n * IMAGE * 4);
+        cuda.download(h, dImages, (long) n * IMAGE * 4);
+        cuda.synchronize();
+        h.buffer().asFloatBuffer().get(out, 0, n * IMAGE);
     }
 
     public CudaContext context() {

@@ -49,26 +49,64 @@ public final class BlazeFaceDecoder {
         int sOff = frame * BlazeFaceEncoder.ANCHORS;
         int bOff = sOff * BlazeFaceEncoder.BOX;
         for (int i = 0; i < BlazeFaceEncoder.ANCHORS; i++) {
-            float logit = Math.max(-100f, Math.min(100f, scores[sOff + i]));
-            float score = (float) (1.0 / (1.0 + Math.exp(-logit)));
-            if (!(score >= minScore)) {
-                continue;
-            }
-            int b = bOff + i * BlazeFaceEncoder.BOX;
-            float ax = ANCHORS[2 * i] * BlazeFaceEncoder.INPUT;
-            float ay = ANCHORS[2 * i + 1] * BlazeFaceEncoder.INPUT;
-            float cx = boxes[b] + ax;
-            float cy = boxes[b + 1] + ay;
-            float w = boxes[b + 2];
-            float h = boxes[b + 3];
-            float[] kp = new float[12];
-            for (int k = 0; k < 6; k++) {
-                kp[2 * k] = boxes[b + 4 + 2 * k] + ax;
-                kp[2 * k + 1] = boxes[b + 5 + 2 * k] + ay;
-            }
-            raw.add(new FaceBox(cx - w / 2, cy - h / 2, w, h, score, kp));
+            add(raw, i, scores[sOff + i], boxes, bOff + i * BlazeFaceEncoder.BOX);
         }
         return weightedNms(raw);
+    }
+
+    /**
+     * Faces from a frame's candidate rows ({@link #CANDIDATE} floats each: anchor index, logit, 16 regressions, in
+     * anchor order, as kernel {@code bf_candidates} writes them): the same faces {@link #decode} finds in the full
+     * outputs as long as the rows hold every anchor that passes {@link #candidateLogit()}.
+     */
+    public List<FaceBox> decodeCandidates(float[] rows, int offset, int count) {
+        List<FaceBox> raw = new ArrayList<>();
+        for (int r = 0; r < count; r++) {
+            int at = offset + r * CANDIDATE;
+            int anchor = (int) rows[at];
+            if (anchor < 0 || anchor >= BlazeFaceEncoder.ANCHORS) {
+                throw new IllegalArgumentException("candidate row " + r + " names anchor " + anchor);
+            }
+            add(raw, anchor, rows[at + 1], rows, at + 2);
+        }
+        return weightedNms(raw);
+    }
+
+    /** Floats per candidate row of {@link #decodeCandidates}. */
+    public static final int CANDIDATE = 2 + BlazeFaceEncoder.BOX;
+
+    /**
+     * A logit below which no anchor can reach the minimum score (0.01 below its exact logit, so that a device-side
+     * pre-selection never drops an anchor the exact rule keeps); {@code -∞} when every anchor may pass.
+     */
+    public float candidateLogit() {
+        if (!(minScore > 0f)) {
+            return Float.NEGATIVE_INFINITY;
+        }
+        if (minScore >= 1f) {
+            return 16f; // sigmoid rounds to 1f only above ~16.6
+        }
+        return (float) (Math.log(minScore / (1.0 - minScore)) - 0.01);
+    }
+
+    private void add(List<FaceBox> raw, int i, float rawLogit, float[] boxes, int b) {
+        float logit = Math.max(-100f, Math.min(100f, rawLogit));
+        float score = (float) (1.0 / (1.0 + Math.exp(-logit)));
+        if (!(score >= minScore)) {
+            return;
+        }
+        float ax = ANCHORS[2 * i] * BlazeFaceEncoder.INPUT;
+        float ay = ANCHORS[2 * i + 1] * BlazeFaceEncoder.INPUT;
+        float cx = boxes[b] + ax;
+        float cy = boxes[b + 1] + ay;
+        float w = boxes[b + 2];
+        float h = boxes[b + 3];
+        float[] kp = new float[12];
+        for (int k = 0; k < 6; k++) {
+            kp[2 * k] = boxes[b + 4 + 2 * k] + ax;
+            kp[2 * k + 1] = boxes[b + 5 + 2 * k] + ay;
+        }
+        raw.add(new FaceBox(cx - w / 2, cy - h / 2, w, h, score, kp));
     }
 
     private List<FaceBox> weightedNms(List<FaceBox> faces) {

@@ -1,5 +1,11 @@
 package io.omnistream.gpu.encoders.face;
 
+import io.omnistream.gpu.image.I420Frames;
+import io.omnistream.gpu.image.I420LetterboxTwin;
+import io.omnistream.gpu.image.Letterbox;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * MediaPipe BlazeFace (front camera, 128×128) as the project's own layer sequence, batched across sessions' camera
  * frames: one {@link #forward} runs the network on every frame of the batch. It exists so that all sessions' frames
@@ -33,6 +39,36 @@ public interface BlazeFaceEncoder extends AutoCloseable {
      * @param boxesOut  receives {@code n * ANCHORS * BOX} regressions
      */
     void forward(float[] images, int n, float[] scoresOut, float[] boxesOut);
+
+    /**
+     * Faces in many sessions' camera frames (I420, any sizes), in each frame's own pixels, best first: the frames
+     * letterboxed into 128×128 inputs as the operators' detector does ({@link I420LetterboxTwin}), the network, then
+     * {@code decoder}'s anchor decoding and weighted NMS, mapped back through each frame's {@link Letterbox}. This
+     * default is the specification (all on the host); {@link BlazeFaceCuda} does the same from one upload of the
+     * frames, with everything up to the candidate detections on the device.
+     */
+    default List<List<FaceBox>> detectI420(I420Frames frames, BlazeFaceDecoder decoder) {
+        int n = frames.size();
+        float[] images = new float[n * IMAGE];
+        I420LetterboxTwin.letterbox(frames, images);
+        float[] scores = new float[n * ANCHORS];
+        float[] boxes = new float[n * ANCHORS * BOX];
+        forward(images, n, scores, boxes);
+        List<List<FaceBox>> out = new ArrayList<>(n);
+        for (int f = 0; f < n; f++) {
+            out.add(toPicture(decoder.decode(scores, boxes, f), frames.letterbox(f)));
+        }
+        return out;
+    }
+
+    /** Faces in 128×128 input pixels → the frame's pixels. */
+    static List<FaceBox> toPicture(List<FaceBox> faces, Letterbox g) {
+        List<FaceBox> out = new ArrayList<>(faces.size());
+        for (FaceBox f : faces) {
+            out.add(f.toPicture(g.scale(), g.padX(), g.padY()));
+        }
+        return out;
+    }
 
     default boolean onGpu() {
         return false;
