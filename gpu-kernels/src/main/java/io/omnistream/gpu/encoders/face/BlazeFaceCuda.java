@@ -89,13 +89,7 @@ public final class BlazeFaceCuda implements BlazeFaceEncoder {
     }
 
     private long upload(String slot, float[] data) {
-        long bytes = data.length * 4L;
-        long d = cuda.pool().get(slot, bytes);
-        PinnedBuffer staging = cuda.pinned("bf.staging", bytes);
-        staging.buffer().asFloatBuffer().put(data);
-        cuda.upload(d, staging, bytes);
-        cuda.synchronize();
-        return d;
+        return cuda.uploadFloats(slot, "bf.staging", data);
     }
 
     @Override
