@@ -6,6 +6,7 @@ import io.omnistream.connectors.kafka.validation.MediaValidationFunction;
 import io.omnistream.jobs.gpu.GpuJobStages;
 import io.omnistream.operators.align.MediaAligner;
 import io.omnistream.operators.gpu.GpuStages;
+import io.omnistream.operators.perception.PerceptionConfig;
 import io.omnistream.operators.perception.PerceptionPipeline;
 import io.omnistream.operators.route.RoutingPipeline;
 import io.omnistream.operators.turn.AgentActivity;
@@ -110,8 +111,10 @@ public final class SessionPipelineJob {
         // perception and understanding consume the routed frames, so every one of them obeys the same decision
         DataStream<PerceptionFrame> routed = RoutingPipeline.build(frames, agentActivity, config.routing);
         config.understanding.encodeNewTextOnly = config.routing.enabled;
-        PerceptionPipeline.Result perception = PerceptionPipeline.build(routed, agentActivity,
-                GpuStages.perceptionConfig(config.perception, config.gpu), config.routing);
+        PerceptionConfig perceptionConfig = GpuStages.perceptionConfig(config.perception, config.gpu);
+        PerceptionPipeline.Result perception = PerceptionPipeline.build(
+                GpuJobStages.vad(routed, perceptionConfig, config.routing, config.gpu), agentActivity,
+                perceptionConfig, config.routing);
         GpuJobStages.add(routed, perception.fused, config.gpu, sinks.features());
         UnderstandingStreams understood = UnderstandingPipeline.build(routed, perception.events, config.understanding,
                 config.remoteModel == null ? null : new RemoteOmniModelStage(config.remoteModel));

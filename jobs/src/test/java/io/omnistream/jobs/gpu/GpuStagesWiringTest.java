@@ -18,12 +18,16 @@ import org.junit.jupiter.api.Test;
 /**
  * The session pipeline's graph holds the batched GPU stages, and writes their fused features to
  * {@code omni.features}, exactly when {@link GpuStagesConfig} says so; with them on, perception's own per-session
- * log-mel is off. (The stages themselves run in a MiniCluster in operators' {@code GpuStagesITCase}; the features'
+ * log-mel is off and its VAD comes from the batched VAD stage in front of it. (The stages themselves run in a MiniCluster in operators' {@code GpuStagesITCase}; the features'
  * Kafka layout is {@link FusedFeatures#toBytes()}, tested in {@code FusedFeaturesTest}.)
  */
 class GpuStagesWiringTest {
 
     private static List<String> operatorNames(GpuStagesConfig.Mode mode) {
+        return graph(mode).getStreamGraph().getStreamNodes().stream().map(StreamNode::getOperatorName).toList();
+    }
+
+    private static StreamExecutionEnvironment graph(GpuStagesConfig.Mode mode) {
         KafkaConnectorConfig kafka = KafkaConnectorConfig.forTests();
         String nowhere = "localhost:1"; // building the graph connects to nothing
         PipelineConfig config = new PipelineConfig();
@@ -32,7 +36,7 @@ class GpuStagesWiringTest {
         config.gpu.mode = mode;
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         new SessionPipelineJob(JobSources.kafka(nowhere, kafka), JobSinks.kafka(nowhere, kafka, null), config).build(env);
-        return env.getStreamGraph().getStreamNodes().stream().map(StreamNode::getOperatorName).toList();
+        return env;
     }
 
     @Test
@@ -42,6 +46,23 @@ class GpuStagesWiringTest {
         assertThat(names).anyMatch(n -> n.contains("gpu: cross-modal token windows"));
         assertThat(names).anyMatch(n -> n.contains("gpu: gated cross-modal attention + int8"));
         assertThat(names).anyMatch(n -> n.contains(FusedFeaturesSink.TOPIC));
+    }
+
+    @Test
+    void forcedOnTheVadOfAllSessionsRunsBatchedBetweenTheRouterAndPerception() {
+        StreamExecutionEnvironment env = graph(GpuStagesConfig.Mode.ON);
+        var graph = env.getStreamGraph();
+        StreamNode vad = node(graph.getStreamNodes(), "gpu: Silero VAD batched across sessions");
+        StreamNode perception = node(graph.getStreamNodes(), "perception: audio, VAD, lips, early fusion");
+        assertThat(perception.getInEdges()).extracting(e -> e.getSourceId()).containsExactly(vad.getId());
+        assertThat(vad.getInEdges()).extracting(e -> graph.getStreamNode(e.getSourceId()).getOperatorName())
+                .allMatch(n -> n.contains("route"));
+    }
+
+    private static StreamNode node(java.util.Collection<StreamNode> nodes, String name) {
+        List<StreamNode> found = nodes.stream().filter(n -> n.getOperatorName().contains(name)).toList();
+        assertThat(found).as(name).hasSize(1);
+        return found.get(0);
     }
 
     @Test

@@ -16,7 +16,8 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The session pipeline's batched GPU stages, added to the job graph in one call: the audio front-end batched across
+ * The session pipeline's batched GPU stages: the Silero VAD of all sessions batched in front of perception
+ * ({@link #vad}, {@link BatchedVadOperator}), and, added in one call, the audio front-end batched across
  * sessions ({@link LogMelBatchOperator} on each tick's aligned audio, instead of per session inside perception) and
  * the sparse cross-modal attention over windows of audio, lip and screen tokens ({@link CrossModalWindowAssembler},
  * then {@link CrossModalFusionKernel} in a {@link GpuBatchOperator}), whose int8 fused features per session and window
@@ -25,13 +26,15 @@ import org.apache.flink.util.OutputTag;
  *
  * <pre>{@code
  * PerceptionConfig p = GpuStages.perceptionConfig(config.perception, config.gpu);  // CPU log-mel off when batched
- * ... perception built from p ...
+ * DataStream<PerceptionFrame> withVad = GpuStages.vad(frames, p, routing, config.gpu);  // VAD batched, or frames
+ * ... perception built from p on withVad ...
  * DataStream<FusedFeatures> features = GpuStages.build(frames, perception.fused, config.gpu);  // null when off
  * }</pre>
  */
 public final class GpuStages {
     public static final String LOG_MEL_UID = "gpu-log-mel";
     public static final String ATTENTION_UID = "gpu-cross-modal-attention";
+    public static final String VAD_UID = "gpu-silero-vad";
 
     private GpuStages() {}
 
@@ -43,6 +46,21 @@ public final class GpuStages {
         PerceptionConfig c = perception.copy();
         c.logMelEnabled = false;
         return c;
+    }
+
+    /**
+     * The routed frames with the Silero VAD of every session computed in cross-session batches
+     * ({@link BatchedVadOperator}, {@code vadProbability} set), for perception to consume; the frames unchanged when
+     * the stages or {@link GpuStagesConfig#batchedVad} are off.
+     */
+    public static DataStream<PerceptionFrame> vad(DataStream<PerceptionFrame> routed, PerceptionConfig perception,
+            io.omnistream.operators.route.RouteConfig routing, GpuStagesConfig config) {
+        if (config == null || !config.enabled() || !config.batchedVad) {
+            return routed;
+        }
+        config.validate();
+        return BatchedVadOperator.apply(routed.keyBy(PerceptionFrame::getSessionId, Types.STRING), perception, routing,
+                config.vadBatch).uid(VAD_UID);
     }
 
     /** The streams the stages add. */

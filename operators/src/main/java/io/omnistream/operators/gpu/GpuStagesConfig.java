@@ -11,7 +11,7 @@ import java.io.Serializable;
 public final class GpuStagesConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** Whether the job batches log-mel and cross-modal attention across sessions through the GPU wrappers. */
+    /** Whether the job batches log-mel, the VAD and cross-modal attention across sessions through the GPU wrappers. */
     public enum Mode {
         /** On when {@link GpuRuntime#available()} where the job graph is built. */
         AUTO,
@@ -22,12 +22,21 @@ public final class GpuStagesConfig implements Serializable {
 
     public static final int DEFAULT_HEADS = 2;
     public static final int DEFAULT_WINDOW_TICKS = 8;
+    public static final java.time.Duration DEFAULT_VAD_MAX_WAIT = java.time.Duration.ofMillis(2);
+    public static final int DEFAULT_VAD_MAX_BATCH = 1024;
     /** Screen token: the changed screen picture as a grey thumbnail of this many pixels (16 x 8 = 128 values). */
     public static final int SCREEN_THUMB_WIDTH = 16;
     public static final int SCREEN_THUMB_HEIGHT = 8;
 
     public Mode mode = Mode.AUTO;
     public GpuBatchConfig batch = GpuBatchConfig.defaults();
+    /** Whether the Silero VAD of all sessions runs batched ({@link BatchedVadOperator}) instead of inside perception. */
+    public boolean batchedVad = true;
+    /**
+     * Batching of the VAD stage, which sits on the path to turn-taking: a short wait (the frames of one 40 ms tick of
+     * all sessions arrive within a few ms) and large batches.
+     */
+    public GpuBatchConfig vadBatch = GpuBatchConfig.defaults().withMaxWait(DEFAULT_VAD_MAX_WAIT).withMaxBatchSize(DEFAULT_VAD_MAX_BATCH);
     /** Attention heads of 64 dimensions each; the fused feature of a modality has {@code heads * 64} values. */
     public int heads = DEFAULT_HEADS;
     /** Ticks per attention window: one fused-feature record per session and window. */
@@ -58,5 +67,6 @@ public final class GpuStagesConfig implements Serializable {
             throw new IllegalArgumentException("windowTicks must be >= 1");
         }
         batch.validate();
+        vadBatch.validate();
     }
 }

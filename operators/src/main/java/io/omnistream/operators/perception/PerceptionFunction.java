@@ -204,14 +204,7 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
         long expected = tickMicros * config.sampleRate / 1_000_000L;
         ByteBuffer audio = frame.getAudio();
         int bytes = audio == null ? 0 : audio.remaining();
-        BadInput bad = null;
-        if (bytes == 0 && expected > 0) {
-            bad = BadInput.AUDIO_EMPTY;
-        } else if (bytes / 2 > config.maxTickSamples) {
-            bad = BadInput.AUDIO_OVERSIZED;
-        } else if ((bytes & 1) != 0 || bytes / 2 != expected) {
-            bad = BadInput.AUDIO_WRONG_LENGTH;
-        }
+        BadInput bad = audioProblem(frame, config);
         if (bad != null) {
             report(st, bad, frame, "audio of " + bytes + " bytes for a tick of " + tickMicros + " us (expected " + expected + " samples)");
             f.audioValid = false;
@@ -235,6 +228,15 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
                 st.vad = new io.omnistream.operators.vad.VadState();
                 vadReleased.inc();
             }
+        } else if (frame.getVadProbability() >= 0) {
+            // computed upstream by the batched VAD stage (io.omnistream.operators.gpu.BatchedVadOperator), which keeps
+            // the recurrent state and applies the same priming and release; counted as the same work
+            vadRun.inc();
+            if (st.vadIdleMicros > 0) {
+                vadPrimed.inc(VAD_PRIME_CHUNKS);
+            }
+            st.vadIdleMicros = 0;
+            st.lastVad = frame.getVadProbability();
         } else {
             vadRun.inc();
             try {
@@ -265,6 +267,31 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
         f.logMelFrames = mel.length / LogMel.N_MELS;
         st.logMel = streamingLogMel.state();
         return mel;
+    }
+
+    /**
+     * What is wrong with a frame's audio (the kind perception counts it as), or null when it is usable: present,
+     * PCM16 of exactly the tick's length at {@link PerceptionConfig#sampleRate}, at most
+     * {@link PerceptionConfig#maxTickSamples}. Shared with the batched VAD stage, which leaves such frames to this one.
+     */
+    public static BadInput audioProblem(PerceptionFrame frame, PerceptionConfig config) {
+        long tickMicros = frame.getTickEndMicros() - frame.getTickStartMicros();
+        long expected = tickMicros * config.sampleRate / 1_000_000L;
+        ByteBuffer audio = frame.getAudio();
+        int bytes = audio == null ? 0 : audio.remaining();
+        if (bytes == 0 && expected > 0) {
+            return BadInput.AUDIO_EMPTY;
+        } else if (bytes / 2 > config.maxTickSamples) {
+            return BadInput.AUDIO_OVERSIZED;
+        } else if ((bytes & 1) != 0 || bytes / 2 != expected) {
+            return BadInput.AUDIO_WRONG_LENGTH;
+        }
+        return null;
+    }
+
+    /** Silent chunks a fresh VAD state is primed with when the router switches the VAD back on. */
+    public static int vadPrimeChunks() {
+        return VAD_PRIME_CHUNKS;
     }
 
     private float audioProbability(float vadProbability, float energyDb) {

@@ -1,0 +1,271 @@
+package io.omnistream.operators.gpu;
+
+import io.omnistream.gpu.encoders.Encoders;
+import io.omnistream.gpu.encoders.vad.SileroVadEncoder;
+import io.omnistream.gpu.encoders.vad.SileroVadWeights;
+import io.omnistream.gpu.encoders.vad.VadStreams;
+import io.omnistream.operators.audio.Pcm16;
+import io.omnistream.operators.perception.ModelFiles;
+import io.omnistream.operators.perception.PerceptionConfig;
+import io.omnistream.operators.perception.PerceptionFunction;
+import io.omnistream.operators.route.RouteConfig;
+import io.omnistream.operators.route.WorkCounter;
+import io.omnistream.schemas.PerceptionFrame;
+import io.omnistream.schemas.RouteDecision;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+
+/**
+ * The Silero VAD of all sessions of a subtask, batched: placed on the session-keyed stream between the modality
+ * router and perception, it collects the frames of every session for a short window ({@link GpuBatchConfig} of
+ * {@link GpuStagesConfig#vadBatch}), steps all their 32 ms chunks together through {@link VadStreams} on one
+ * {@link SileroVadEncoder} ({@link Encoders#sileroVad}: CUDA when a GPU is present, the exact Java twin otherwise),
+ * and forwards each frame with {@code vadProbability} set, in arrival order. {@link PerceptionFunction} then uses that
+ * probability instead of one ONNX Runtime call per session and tick.
+ *
+ * <p>It exists because the per-session VAD is where the perception CPU goes at hundreds of sessions; the semantics are
+ * exactly perception's own, so the decisions do not change: the recurrent state lives in keyed state
+ * ({@link SessionVad}, restored exactly after a failover); a frame the router sent without VAD is skipped (the tick
+ * is silence, probability 0) and counts towards releasing the state after {@link RouteConfig#vadReleaseAfterMicros};
+ * when the VAD is switched back on after routed silence the session starts from a fresh state primed with
+ * {@link PerceptionFunction#vadPrimeChunks()} silent chunks. A frame whose audio perception would reject
+ * ({@link PerceptionFunction#audioProblem}) passes through without a probability, so perception reports it as
+ * always, and the rest of the batch is unaffected; such pass-throughs are counted in {@code gpu.vadFallbacks}.
+ *
+ * <p>Batches run when full, after the wait, before every checkpoint barrier and at end of input
+ * ({@link AbstractGpuBatchOperator}), so no frame is lost or reordered across a checkpoint. A session with several
+ * frames in one batch is stepped in rounds (its k-th frame in round k), since its chunks depend on each other.
+ */
+public final class BatchedVadOperator
+        extends AbstractGpuBatchOperator<PerceptionFrame, BatchedVadOperator.Prepared, PerceptionFrame> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** One session's batched-VAD state in Flink keyed state. */
+    public static final class SessionVad {
+        /** The model's state; null before the first chunk and after a release. */
+        public VadStreams.State vad;
+        /** Routed-silent time since the VAD last ran. */
+        public long idleMicros;
+        /** The probability reported for the session's last tick (0 after routed silence), as perception keeps it. */
+        public float lastVad;
+
+        public SessionVad() {}
+    }
+
+    /** A frame with its decoded samples; {@code samples == null} for frames that pass through unchanged. */
+    static final class Prepared {
+        final PerceptionFrame frame;
+        final float[] samples;
+        final boolean routedOff;
+
+        Prepared(PerceptionFrame frame, float[] samples, boolean routedOff) {
+            this.frame = frame;
+            this.samples = samples;
+            this.routedOff = routedOff;
+        }
+    }
+
+    private final PerceptionConfig perception;
+    private final long releaseMicros;
+
+    private transient SileroVadEncoder encoder;
+    private transient VadStreams streams;
+    private transient ValueState<SessionVad> state;
+    private transient boolean usable;
+    private transient Counter fallbacks;
+    private transient Counter chunks;
+    private transient WorkCounter released;
+
+    /**
+     * @param perception the perception settings (models folder, sample rate, tick limits; the VAD must be Silero's
+     *                   512-sample chunks with 64 samples of context at 16 kHz, else every frame is left to perception)
+     * @param routing    the release delay of a routed-off VAD
+     * @param batch      when a batch runs
+     */
+    public BatchedVadOperator(PerceptionConfig perception, RouteConfig routing, GpuBatchConfig batch) {
+        super(batch);
+        this.perception = perception;
+        this.releaseMicros = routing.vadReleaseAfterMicros;
+    }
+
+    /** Adds the operator to routed frames keyed by session id; the output is the same frames, VAD attached. */
+    public static SingleOutputStreamOperator<PerceptionFrame> apply(KeyedStream<PerceptionFrame, String> frames,
+            PerceptionConfig perception, RouteConfig routing, GpuBatchConfig batch) {
+        return frames.transform("gpu: Silero VAD batched across sessions", new AvroTypeInfo<>(PerceptionFrame.class),
+                new BatchedVadOperator(perception, routing, batch));
+    }
+
+    @Override
+    protected void openKernel() throws Exception {
+        state = getPartitionedState(new ValueStateDescriptor<>("batchedVad", TypeInformation.of(SessionVad.class)));
+        fallbacks = getMetricGroup().addGroup("gpu").counter("vadFallbacks");
+        chunks = getMetricGroup().addGroup("gpu").counter("vadChunks");
+        released = WorkCounter.register(getRuntimeContext(), "memory.vad.released");
+        usable = perception.sampleRate == SileroVadEncoder.SAMPLE_RATE && perception.vadChunkSamples == SileroVadEncoder.CHUNK
+                && perception.vadContextSamples == SileroVadEncoder.CONTEXT;
+        if (!usable) {
+            LOG.warn("batched VAD off: it needs {} Hz, {}-sample chunks and {} context samples, perception is set to {} Hz, {}, {};"
+                    + " perception runs its own VAD", SileroVadEncoder.SAMPLE_RATE, SileroVadEncoder.CHUNK,
+                    SileroVadEncoder.CONTEXT, perception.sampleRate, perception.vadChunkSamples, perception.vadContextSamples);
+            return;
+        }
+        SileroVadWeights weights = SileroVadWeights.load(
+                ModelFiles.require(perception.resolveModelsDir(), ModelFiles.SILERO_VAD));
+        encoder = Encoders.sileroVad(weights);
+        streams = new VadStreams(encoder);
+    }
+
+    /** Frames left to perception's own VAD (bad audio, or a VAD configuration the encoder does not implement). */
+    public long fallbackCount() {
+        return fallbacks == null ? 0 : fallbacks.getCount();
+    }
+
+    /** Sessions whose VAD state was released after long routed silence ({@code memory.vad.released}). */
+    public long releasedCount() {
+        return released == null ? 0 : released.count();
+    }
+
+    /** Whether the encoder runs on a GPU (else the Java twin). */
+    public boolean onGpu() {
+        return kernelOnGpu();
+    }
+
+    @Override
+    protected boolean kernelOnGpu() {
+        return encoder != null && encoder.onGpu();
+    }
+
+    @Override
+    protected void closeKernel() {
+        if (encoder != null) {
+            encoder.close();
+            encoder = null;
+        }
+    }
+
+    @Override
+    protected int batchGroup(PerceptionFrame element) {
+        return 0;
+    }
+
+    @Override
+    protected Prepared prepare(PerceptionFrame frame) {
+        if (!usable || PerceptionFunction.audioProblem(frame, perception) != null) {
+            return new Prepared(frame, null, false);
+        }
+        RouteDecision route = frame.getRoute();
+        if (route != null && !route.getVad()) {
+            return new Prepared(frame, null, true);
+        }
+        float[] x = Pcm16.toFloats(frame.getAudio());
+        Pcm16.sanitize(x); // as perception does (it counts them)
+        return new Prepared(frame, x, false);
+    }
+
+    @Override
+    protected void runBatch(int group, List<Pending<Prepared>> batch) throws Exception {
+        // each session's frames in arrival order, and its state read once
+        Map<Object, List<Integer>> framesOf = new LinkedHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            framesOf.computeIfAbsent(batch.get(i).key, k -> new ArrayList<>()).add(i);
+        }
+        Map<Object, SessionVad> sessions = new LinkedHashMap<>();
+        int rounds = 0;
+        for (Map.Entry<Object, List<Integer>> e : framesOf.entrySet()) {
+            setCurrentKey(e.getKey());
+            SessionVad s = state.value();
+            sessions.put(e.getKey(), s == null ? new SessionVad() : s);
+            rounds = Math.max(rounds, e.getValue().size());
+        }
+        java.util.Set<Object> changed = new java.util.LinkedHashSet<>();
+        float[] probability = new float[batch.size()];
+        java.util.Arrays.fill(probability, -1f);
+        int primeChunks = PerceptionFunction.vadPrimeChunks();
+        float[] prime = new float[primeChunks * SileroVadEncoder.CHUNK];
+        List<VadStreams.State> states = new ArrayList<>();
+        List<float[]> samples = new ArrayList<>();
+        List<Integer> rows = new ArrayList<>();
+        List<Boolean> primed = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            states.clear();
+            samples.clear();
+            rows.clear();
+            primed.clear();
+            for (Map.Entry<Object, List<Integer>> e : framesOf.entrySet()) {
+                if (e.getValue().size() <= round) {
+                    continue;
+                }
+                int i = e.getValue().get(round);
+                Prepared p = batch.get(i).value;
+                SessionVad s = sessions.get(e.getKey());
+                if (p.routedOff) {
+                    // the tick is silence; the state waits for the next loud tick, or goes after long routed silence
+                    s.lastVad = 0f;
+                    s.idleMicros += p.frame.getTickEndMicros() - p.frame.getTickStartMicros();
+                    if (s.idleMicros >= releaseMicros && s.vad != null) {
+                        s.vad = null;
+                        released.inc();
+                    }
+                    changed.add(e.getKey());
+                    continue;
+                }
+                if (p.samples == null) {
+                    fallbacks.inc();
+                    continue;
+                }
+                boolean prim = s.idleMicros > 0;
+                if (prim || s.vad == null) {
+                    // back from routed silence: start from the state a run of silence leads to, as perception does
+                    s.vad = new VadStreams.State();
+                }
+                float[] x = p.samples;
+                if (prim) {
+                    x = new float[prime.length + p.samples.length];
+                    System.arraycopy(p.samples, 0, x, prime.length, p.samples.length);
+                }
+                s.idleMicros = 0;
+                changed.add(e.getKey());
+                states.add(s.vad);
+                samples.add(x);
+                rows.add(i);
+                primed.add(prim);
+            }
+            if (states.isEmpty()) {
+                continue;
+            }
+            float[][] out = streams.process(states.toArray(new VadStreams.State[0]), samples.toArray(new float[0][]));
+            for (int r = 0; r < out.length; r++) {
+                int i = rows.get(r);
+                SessionVad s = sessions.get(batch.get(i).key);
+                int skip = primed.get(r) ? primeChunks : 0;
+                chunks.inc(out[r].length);
+                if (out[r].length > skip) {
+                    s.lastVad = out[r][out[r].length - 1];
+                }
+                probability[i] = s.lastVad;
+            }
+        }
+        for (Object key : changed) {
+            setCurrentKey(key);
+            state.update(sessions.get(key));
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            Pending<Prepared> p = batch.get(i);
+            PerceptionFrame f = p.value.frame;
+            if (probability[i] >= 0) {
+                f.setVadProbability(probability[i]); // records are not shared between operators (no object reuse)
+            }
+            emit(p, f);
+        }
+    }
+}
