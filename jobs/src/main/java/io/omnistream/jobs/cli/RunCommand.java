@@ -16,6 +16,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -84,6 +85,9 @@ public final class RunCommand implements Callable<Integer> {
 
             Configuration flink = SessionPipelineJob.flinkConfiguration(config);
             flink.set(RestOptions.PORT, flinkUiPort);
+            // checkpoints on disk next to the broker's data: the JobManager's memory storage refuses state over 5 MB,
+            // which the aligner's buffered pictures exceed with two video sessions (a 15-minute soak saw it fail)
+            flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dataDir.resolve("checkpoints").toAbsolutePath().toUri().toString());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             KafkaConnectorConfig kafka = KafkaConnectorConfig.live();
             JobClient job = new SessionPipelineJob(JobSources.kafka(bootstrap, kafka),
