@@ -38,8 +38,8 @@ public final class HtmlReport {
     public HtmlReport table(String markdown) {
         body.append("<table>\n");
         for (String line : markdown.strip().split("\n")) {
-            if (line.matches("\\|[-| ]+\\|")) {
-                continue;
+            if (line.matches("\\|[-| ]+\\|") || !line.startsWith("|") || line.length() < 2) {
+                continue; // separator row, or text between tables
             }
             body.append("<tr>");
             String[] cells = line.substring(1, line.length() - 1).split("\\|");
