@@ -64,6 +64,22 @@ public final class StoredTensor {
     }
 
     /** The values of a FLOAT tensor, row-major. */
+    /**
+     * The floats of initializer {@code name} of {@code weights}, checked against the {@code shape} an encoder's kernel
+     * sequence expects; otherwise an {@link IllegalStateException} saying that the file is not {@code graph}.
+     */
+    public static float[] take(java.util.Map<String, StoredTensor> weights, String graph, String name, int... shape) {
+        StoredTensor t = weights.get(name);
+        if (t == null) {
+            throw new IllegalStateException("not the " + graph + " graph this encoder implements: weight " + name + " is missing");
+        }
+        if (!java.util.Arrays.equals(t.shape(), shape)) {
+            throw new IllegalStateException("not the " + graph + " graph this encoder implements: weight " + name + " has shape "
+                    + java.util.Arrays.toString(t.shape()) + ", expected " + java.util.Arrays.toString(shape));
+        }
+        return t.floats();
+    }
+
     public float[] floats() {
         require(OnnxDataType.FLOAT);
         float[] f = new float[(int) elementCount()];

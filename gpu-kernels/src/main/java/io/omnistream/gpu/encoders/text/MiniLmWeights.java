@@ -183,11 +183,7 @@ public final class MiniLmWeights {
     }
 
     private static float[] take(Map<String, StoredTensor> w, String name, int... shape) {
-        StoredTensor t = w.get(name);
-        require(t != null, "weight " + name + " is missing");
-        require(Arrays.equals(t.shape(), shape), "weight " + name + " has shape " + Arrays.toString(t.shape()) + ", expected "
-                + Arrays.toString(shape));
-        return t.floats();
+        return StoredTensor.take(w, "all-MiniLM-L6-v2", name, shape);
     }
 
     private static void require(boolean ok, String message) {
