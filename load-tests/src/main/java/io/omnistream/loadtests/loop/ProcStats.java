@@ -42,12 +42,7 @@ public final class ProcStats {
             }
         }
         double total = ticks(Files.readString(Path.of("/proc/" + pid + "/stat"))) / TICKS;
-        long rss = 0;
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                rss = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
+        long rss = io.omnistream.connectors.edge.client.ProcessMemory.rssBytes(Long.toString(pid));
         int fds;
         try (Stream<Path> f = Files.list(Path.of("/proc/" + pid + "/fd"))) {
             fds = (int) f.count();

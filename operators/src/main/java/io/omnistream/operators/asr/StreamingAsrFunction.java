@@ -385,14 +385,10 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
                 if (s.turnOpen && s.turnId == e.getTurnId()) {
                     // speech resumed within the same turn: the prepared answer is discarded
                     emit(out, sessionId, s, TurnUpdate.Kind.RESUMED, null, stages);
+                    startSegment(sessionId, s, e, out);
                 } else {
-                    if (s.turnOpen) {
-                        emit(out, sessionId, s, TurnUpdate.Kind.RESUMED, null, stages);
-                        closeTurn(s);
-                    }
-                    openTurn(s, e);
+                    startNextTurn(sessionId, s, e, out, stages);
                 }
-                startSegment(sessionId, s, e, out);
                 break;
             case SPEECH_END:
                 if (!s.turnOpen || s.turnId != e.getTurnId()) {
@@ -423,21 +419,30 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
                 u.stages = stages;
                 out.collect(u);
                 // the interruption is the customer's next turn: transcribe it like one
-                if (s.turnOpen) {
-                    emit(out, sessionId, s, TurnUpdate.Kind.RESUMED, null, stages);
-                    closeTurn(s);
-                }
-                openTurn(s, e);
-                if (e.getContinuesTurnId() > 0 && e.getContinuesTurnId() == s.lastFinalTurnId) {
-                    // the customer only paused: the answer to the fragment is cut, this turn asks the whole question
-                    s.committedText.append(s.lastFinalText);
-                    continuedTurns.inc();
-                }
-                startSegment(sessionId, s, e, out);
+                startNextTurn(sessionId, s, e, out, stages);
                 break;
             default:
                 break;
         }
+    }
+
+    /**
+     * SPEECH_START of a new turn or BARGE_IN: an open turn is given up (RESUMED), the new one opened — starting from
+     * the previous final text when the event continues that turn (the customer only paused) — and its speech fed.
+     */
+    private void startNextTurn(String sessionId, Session s, SpeechEvent e, Collector<TurnUpdate> out, Map<String, Long> stages)
+            throws Exception {
+        if (s.turnOpen) {
+            emit(out, sessionId, s, TurnUpdate.Kind.RESUMED, null, stages);
+            closeTurn(s);
+        }
+        openTurn(s, e);
+        if (e.getContinuesTurnId() > 0 && e.getContinuesTurnId() == s.lastFinalTurnId) {
+            // the answer to the fragment is cut, this turn asks the whole question
+            s.committedText.append(s.lastFinalText);
+            continuedTurns.inc();
+        }
+        startSegment(sessionId, s, e, out);
     }
 
     private void openTurn(Session s, SpeechEvent e) {

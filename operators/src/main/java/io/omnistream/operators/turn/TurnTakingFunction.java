@@ -99,7 +99,8 @@ public class TurnTakingFunction extends KeyedCoProcessFunction<String, FusedFram
             } else if (p < config.stopThreshold) {
                 st.speechRunMicros = 0;
             }
-            boolean agentHasFloor = st.agentSpeaking || f.tickStartMicros < st.answerDueUntilMicros;
+            boolean answerDue = !st.agentSpeaking && f.tickStartMicros < st.answerDueUntilMicros;
+            boolean agentHasFloor = st.agentSpeaking || answerDue;
             long need = agentHasFloor ? config.bargeInMinSpeechMicros : config.minSpeechMicros;
             if (st.speechRunMicros > 0 && st.speechRunMicros >= need) {
                 st.turnId++;
@@ -108,7 +109,7 @@ public class TurnTakingFunction extends KeyedCoProcessFunction<String, FusedFram
                 st.speechEndEmitted = false;
                 float conf = (float) (st.speechRunProbabilitySum / Math.max(1, st.speechRunTicks));
                 // speech before the due answer was heard: the customer only paused, the new turn continues the last
-                long continues = !st.agentSpeaking && f.tickStartMicros < st.answerDueUntilMicros ? st.turnId - 1 : 0;
+                long continues = answerDue ? st.turnId - 1 : 0;
                 st.answerDueUntilMicros = 0;
                 emit(out, f, st, agentHasFloor ? SpeechEventType.BARGE_IN : SpeechEventType.SPEECH_START,
                         st.speechRunStartMicros, conf, st.speechRunAudioVisual, continues);
