@@ -296,7 +296,7 @@
     const AGENT_GAP_MS = 400;      // agent audio silent this long = the agent stopped (longer than TTS pauses)
     const MIC_RMS = 0.02;          // microphone RMS above this = the customer is speaking (live mode)
     const MIC_HANGOVER_MS = 150;
-    const BEEP_SAMPLE = 0.3;       // calibration beep peak in the fake capture file
+    const BEEP_SAMPLE = 0.7;       // calibration beep: peak 0.95 in the fake capture file, speech kept below 0.5
     let agentOn = false, agentLastAt = -1e9, agentOnsetAt = 0, answered = false;
     let micOn = false, micLastAt = -1e9, micStartAt = 0, lastSpeechEndAt = null, lastSpeechStartAt = null;
     let barge = null, beepCandidate = null, lastLoudAt = -1e9;
@@ -464,17 +464,85 @@
   })();
   omni.loop = loop;
 
+  // The microphone tap. An AudioWorklet on the audio thread hands over every sample in 512-sample blocks tagged
+  // with their audio-clock frame, so a main thread stalled by a loaded machine (seconds, seen in CI) delays the
+  // detectors but never makes them miss a sound such as a 60 ms calibration beep; a block's time on the page clock
+  // is its age on the audio clock when it is handled. Without AudioWorklet (an insecure origin) an analyser's
+  // window (~340 ms) is read every 10 ms instead, which misses audio only when the page stalls longer than that.
+  const TAP_WORKLET = `class OmniTap extends AudioWorkletProcessor {
+    constructor() { super(); this.block = new Float32Array(512); this.n = 0; this.first = 0; }
+    process(inputs) {
+      const ch = inputs[0] && inputs[0][0];
+      if (!ch) return true;
+      for (let i = 0; i < ch.length; i++) {
+        if (this.n === 0) this.first = currentFrame + i;
+        this.block[this.n++] = ch[i];
+        if (this.n === this.block.length) {
+          this.port.postMessage({ first: this.first, samples: this.block }, [this.block.buffer]);
+          this.block = new Float32Array(512); this.n = 0;
+        }
+      }
+      return true;
+    }
+  }
+  registerProcessor('omni-mic-tap', OmniTap);`;
+  let micTap = null, micTapModule = null;
+
   function watchMic(stream) {
     const track = stream.getAudioTracks()[0];
     if (!track) return;
     audioCtx = audioCtx || new AudioContext();
     audioCtx.resume().catch(() => {});
-    const micAnalyser = audioCtx.createAnalyser();
-    micAnalyser.fftSize = 512;
-    audioCtx.createMediaStreamSource(new MediaStream([track])).connect(micAnalyser);
-    const buf = new Float32Array(micAnalyser.fftSize);
+    const source = audioCtx.createMediaStreamSource(new MediaStream([track]));
+    const stats = omni.micStats = { via: null, firstAt: null, blocks: 0, maxGapMs: 0, lostMs: 0, lastAt: null };
+    const seen = (now, lost) => {
+      if (stats.firstAt === null) stats.firstAt = now;
+      if (stats.lastAt !== null) stats.maxGapMs = Math.max(stats.maxGapMs, now - stats.lastAt);
+      stats.lastAt = now; stats.blocks++; stats.lostMs += lost;
+    };
     clearInterval(micTimer); // a new session's microphone replaces the old one
-    micTimer = setInterval(() => { const now = performance.now(); micAnalyser.getFloatTimeDomainData(buf); loop.micTick(buf, audioCtx.sampleRate, now); }, 5);
+    if (micTap) { micTap.port.onmessage = null; micTap.disconnect(); micTap = null; }
+    if (audioCtx.audioWorklet) {
+      stats.via = 'worklet';
+      micTapModule = micTapModule || audioCtx.audioWorklet.addModule(
+        URL.createObjectURL(new Blob([TAP_WORKLET], { type: 'application/javascript' })));
+      micTapModule.then(() => {
+        const tap = micTap = new AudioWorkletNode(audioCtx, 'omni-mic-tap', { numberOfInputs: 1, numberOfOutputs: 0 });
+        source.connect(tap);
+        tap.port.onmessage = (ev) => {
+          const now = performance.now(), rate = audioCtx.sampleRate, b = ev.data.samples;
+          const ageMs = (audioCtx.currentTime * rate - (ev.data.first + b.length)) * 1000 / rate;
+          seen(now, 0);
+          loop.micTick(b, rate, now - Math.max(0, ageMs));
+        };
+      }).catch((err) => { stats.via = 'analyser (' + err + ')'; watchMicWithAnalyser(source, seen); });
+    } else {
+      stats.via = 'analyser';
+      watchMicWithAnalyser(source, seen);
+    }
+  }
+
+  function watchMicWithAnalyser(source, seen) {
+    const MIC_WINDOW = 16384, STEP = 512;
+    const micAnalyser = audioCtx.createAnalyser();
+    micAnalyser.fftSize = MIC_WINDOW;
+    source.connect(micAnalyser);
+    const buf = new Float32Array(MIC_WINDOW);
+    let lastFrame = null;
+    micTimer = setInterval(() => {
+      const now = performance.now(), rate = audioCtx.sampleRate;
+      const frame = Math.round(audioCtx.currentTime * rate);
+      let fresh = lastFrame === null ? STEP : frame - lastFrame;
+      if (fresh <= 0) return; // the audio clock has not moved (context starting or suspended)
+      lastFrame = frame;
+      seen(now, Math.max(0, fresh - MIC_WINDOW) * 1000 / rate);
+      fresh = Math.min(fresh, MIC_WINDOW);
+      micAnalyser.getFloatTimeDomainData(buf);
+      for (let s = MIC_WINDOW - fresh; s < MIC_WINDOW; s += STEP) {
+        const e = Math.min(MIC_WINDOW, s + STEP);
+        loop.micTick(buf.subarray(s, e), rate, now - (MIC_WINDOW - e) * 1000 / rate);
+      }
+    }, 10);
   }
 
   const partials = {};

@@ -35,7 +35,8 @@ public final class BrowserLoop {
                 events.push({ k, at: Math.round(e.receivedAt), n: 1 });
               });
               return { now: performance.now(), utterances: omni.utterances, agentVoice: omni.agentVoice,
-                agentOnsets: omni.agentOnsets, micActivity: omni.micActivity, events };
+                agentOnsets: omni.agentOnsets, micActivity: omni.micActivity, beepLog: omni.beepLog,
+                captureStartedAt: omni.captureStartedAt, micStats: omni.micStats || null, events };
             })()""";
 
     private BrowserLoop() {}

@@ -31,6 +31,8 @@ public final class LoopMedia {
     /** A beep this long before each utterance's cut (in silence) anchors that utterance on the page clock. */
     public static final double BEEP_LEAD_SEC = 1.0;
     static final double BEEP_LENGTH_SEC = 0.06;
+    static final double BEEP_PEAK = 0.95;
+    static final double SPEECH_PEAK = 0.5;
     static final double FIRST_SPEECH_SEC = 5.0; // the page's audio graph may need seconds to start under load
     static final int FPS = 15;
 
@@ -85,7 +87,7 @@ public final class LoopMedia {
             SpeechBoundaries b = bounds.get(r);
             int from = Math.max(0, b.start - 3200);
             int to = Math.min(rec.length, b.end + 800);
-            short[] cut = java.util.Arrays.copyOfRange(rec, from, to);
+            short[] cut = quieterThanBeep(java.util.Arrays.copyOfRange(rec, from, to));
             short[] beep = beep();
             // the beep overwrites the silence of the previous gap (or of the lead)
             short[] prev = parts.get(parts.size() - 1);
@@ -124,9 +126,31 @@ public final class LoopMedia {
     private static short[] beep() {
         short[] b = new short[(int) (BEEP_LENGTH_SEC * 16000)];
         for (int i = 0; i < b.length; i++) {
-            b[i] = (short) (0.8 * 32767 * Math.sin(2 * Math.PI * 1000 * i / 16000.0));
+            b[i] = (short) (BEEP_PEAK * 32767 * Math.sin(2 * Math.PI * 1000 * i / 16000.0));
         }
         return b;
+    }
+
+    /**
+     * The speech scaled down, where needed, to peak at {@link #SPEECH_PEAK}: the page finds a beep as a sample
+     * above 0.7 (client.js BEEP_SAMPLE), so no speech sample may look like one (a loud syllable after a pause was
+     * once taken for the beep and shifted the whole timeline by seconds).
+     */
+    static short[] quieterThanBeep(short[] speech) {
+        int peak = 1;
+        for (short v : speech) {
+            peak = Math.max(peak, Math.abs(v));
+        }
+        double limit = SPEECH_PEAK * 32767;
+        if (peak <= limit) {
+            return speech;
+        }
+        double g = limit / peak;
+        short[] out = new short[speech.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (short) Math.round(speech[i] * g);
+        }
+        return out;
     }
 
     private static boolean isShortGapAfter(int t, int turns, int bargeEvery) {

@@ -23,8 +23,9 @@ class WholeLoopITCase {
     void customerHearsTheAgentAnswerAfterAskingAQuestion(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isExecutable(ChromiumPage.CHROMIUM), "Debian chromium is installed by deploy/local/setup.sh");
         Path root = Path.of(System.getProperty("omni.project.root", "..")).toAbsolutePath().normalize();
-        // one LibriVox sentence (a question-length utterance), then silence for the answer
-        LoopMedia media = LoopMedia.write(dir.resolve("media"), ModelFiles.modelsDir(), 1, 8.0, 0, 0, 5);
+        // two questions, each followed by silence for the answer; the second also anchors the timeline when the page
+        // was too slow to hear the first one's beep
+        LoopMedia media = LoopMedia.write(dir.resolve("media"), ModelFiles.modelsDir(), 2, 8.0, 0, 0, 5);
         // the web client from this checkout (the installed connectors jar may predate the latency probe)
         ClassLoader previous = DevWebRoot.install(root.resolve("connectors/src/main/resources"));
         try (OmniRun run = new OmniRun(dir.resolve("run"))) {
