@@ -59,6 +59,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     private transient Counter turnsRestored;
     private transient Counter replayTruncated;
     private transient Counter caughtUp;
+    /** Wall-clock time of the last frame of any session processed here: tells a stalled input from a stopped session. */
+    private transient long lastAnyFrameWallMillis;
     private transient io.omnistream.operators.route.WorkCounter routedFed;
     private transient io.omnistream.operators.route.WorkCounter routedSkipped;
     private transient io.omnistream.operators.route.WorkCounter routedReleased;
@@ -176,6 +178,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     public void processElement1(PerceptionFrame frame, Context ctx, Collector<TurnUpdate> out) throws Exception {
         Session s = session(frame.getSessionId(), ctx.timerService().currentProcessingTime());
         s.lastFrameWallMillis = ctx.timerService().currentProcessingTime();
+        lastAnyFrameWallMillis = s.lastFrameWallMillis;
         short[] samples = samples(frame.getAudio());
         if (samples == null) {
             badAudio.inc();
@@ -219,13 +222,27 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         if (s.pending.isEmpty()) {
             return;
         }
-        if (timestamp - s.lastFrameWallMillis < config.eventWaitForAudioMillis) {
-            // audio is still flowing, only late: keep waiting for it
-            ctx.timerService().registerProcessingTimeTimer(timestamp + config.eventWaitForAudioMillis);
+        long now = Math.max(timestamp, ctx.timerService().currentProcessingTime());
+        if (!sessionStoppedSending(s, now)) {
+            // audio is still flowing, only late, or the whole input paused: keep waiting for it
+            ctx.timerService().registerProcessingTimeTimer(now + config.eventWaitForAudioMillis);
             return;
         }
         applyReadyEvents(ctx.getCurrentKey(), s, true, out);
         persist(s);
+    }
+
+    /**
+     * Whether the session's frames stopped, rather than being late: none for {@code eventWaitForAudioMillis} while
+     * other sessions' frames kept arriving for that long after its last one, or none for
+     * {@code eventGiveUpOnAudioMillis} at all. A timer that fires after the task thread was busy (a slow decoder
+     * call, a checkpoint, a starved CPU) would otherwise see a long gap although the frames are queued right behind it.
+     */
+    private boolean sessionStoppedSending(Session s, long now) {
+        long quiet = now - s.lastFrameWallMillis;
+        return quiet >= config.eventGiveUpOnAudioMillis
+                || (quiet >= config.eventWaitForAudioMillis
+                        && lastAnyFrameWallMillis - s.lastFrameWallMillis >= config.eventWaitForAudioMillis);
     }
 
     /**

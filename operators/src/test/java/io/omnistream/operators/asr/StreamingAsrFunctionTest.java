@@ -181,6 +181,7 @@ class StreamingAsrFunctionTest {
     @Test
     void anEventWaitsForLateAudioWhileFramesKeepComingAndNotAfterTheyStop() throws Exception {
         List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 500, null, 0);
+        List<PerceptionFrame> other = Frames.session("other-session", new short[16000 * 20], 0, 0, null, 0);
         long end = speechEnd();
         long now = 0;
         harness.setProcessingTime(now);
@@ -194,12 +195,62 @@ class StreamingAsrFunctionTest {
         }
         assertThat(updates()).noneMatch(u -> u.kind == TurnUpdate.Kind.END_OF_TURN);
         for (int i = 0; i < 30; i++) {
-            now += 100; // the frames stop: after the wait the event is applied with what has arrived
+            now += 100; // its frames stop while another session's keep coming: after the wait the event is applied
             harness.setProcessingTime(now);
+            harness.processElement1(new StreamRecord<>(other.get(i)));
         }
         TurnUpdate fin = updates().get(updates().size() - 1);
         assertThat(fin.kind).isEqualTo(TurnUpdate.Kind.END_OF_TURN);
         assertThat(fin.turnAudio.length / 2).isLessThan(speech.samples.length);
+    }
+
+    @Test
+    void aStalledFrameInputIsWaitedOutAndTheEndOfTurnKeepsTheQueuedAudio() throws Exception {
+        List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 500, null, 0);
+        long end = speechEnd();
+        long now = 0;
+        harness.setProcessingTime(now);
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.SPEECH_START, 6, tickEnd(speechStart()), speechStart())));
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.END_OF_TURN, 6, end + 400_000, end)));
+        int half = frames.size() / 2;
+        for (int i = 0; i < half; i++) {
+            now += 40;
+            harness.setProcessingTime(now);
+            harness.processElement1(new StreamRecord<>(frames.get(i)));
+        }
+        // the task thread was busy for 4 s (no frame of any session): the overdue timer must not end the turn early
+        now += 4_000;
+        harness.setProcessingTime(now);
+        assertThat(updates()).noneMatch(u -> u.kind == TurnUpdate.Kind.END_OF_TURN);
+        for (int i = half; i < frames.size(); i++) {
+            now += 5; // the queued frames, then
+            harness.setProcessingTime(now);
+            harness.processElement1(new StreamRecord<>(frames.get(i)));
+        }
+        TurnUpdate fin = updates().stream().filter(u -> u.kind == TurnUpdate.Kind.END_OF_TURN).findFirst().orElseThrow();
+        assertThat(fin.text()).contains("dashwood");
+    }
+
+    @Test
+    void anEventIsAppliedAfterTheGiveUpTimeWhenNoFrameComesAtAll() throws Exception {
+        List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 500, null, 0);
+        long end = speechEnd();
+        long now = 0;
+        harness.setProcessingTime(now);
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.SPEECH_START, 7, tickEnd(speechStart()), speechStart())));
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.END_OF_TURN, 7, end + 400_000, end)));
+        for (int i = 0; i < frames.size() / 2; i++) {
+            now += 40;
+            harness.setProcessingTime(now);
+            harness.processElement1(new StreamRecord<>(frames.get(i)));
+        }
+        long stoppedAt = now;
+        while (updates().stream().noneMatch(u -> u.kind == TurnUpdate.Kind.END_OF_TURN) && now - stoppedAt < 60_000) {
+            now += 500; // the only session left: its final transcript is not held forever
+            harness.setProcessingTime(now);
+        }
+        assertThat(now - stoppedAt).isBetween(new UnderstandingConfig().eventGiveUpOnAudioMillis,
+                new UnderstandingConfig().eventGiveUpOnAudioMillis + 2 * new UnderstandingConfig().eventWaitForAudioMillis);
     }
 
     @Test
