@@ -59,6 +59,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     private transient Counter turnsRestored;
     private transient Counter replayTruncated;
     private transient Counter caughtUp;
+    /** Events applied before all their audio came, because the session stopped sending frames. */
+    private transient Counter appliedWithoutAudio;
     /** Wall-clock time of the last frame of any session processed here: tells a stalled input from a stopped session. */
     private transient long lastAnyFrameWallMillis;
     private transient io.omnistream.operators.route.WorkCounter routedFed;
@@ -155,6 +157,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         turnsRestored = getRuntimeContext().getMetricGroup().counter("asrTurnsRestored");
         replayTruncated = getRuntimeContext().getMetricGroup().counter("asrReplayAudioTruncated");
         caughtUp = getRuntimeContext().getMetricGroup().counter("asrDecoderCaughtUp");
+        appliedWithoutAudio = getRuntimeContext().getMetricGroup().counter("asrEventsAppliedWithoutAudio");
         routedFed = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "work.asr.run");
         routedSkipped = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "work.asr.skipped");
         routedReleased = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "memory.asr.decoderReleased");
@@ -227,6 +230,13 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             // audio is still flowing, only late, or the whole input paused: keep waiting for it
             ctx.timerService().registerProcessingTimeTimer(now + config.eventWaitForAudioMillis);
             return;
+        }
+        for (SpeechEvent e : s.pending) {
+            if (audioNeededUntil(e) > s.lastTickEnd) {
+                appliedWithoutAudio.inc();
+                LOG.info("session {} sent no frame for {} ms: {} of turn {} applied with audio up to {} of {} needed",
+                        s.id, now - s.lastFrameWallMillis, e.getType(), e.getTurnId(), s.lastTickEnd, audioNeededUntil(e));
+            }
         }
         applyReadyEvents(ctx.getCurrentKey(), s, true, out);
         persist(s);
