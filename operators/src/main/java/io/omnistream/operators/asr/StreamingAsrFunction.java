@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -61,8 +62,6 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     private transient Counter caughtUp;
     /** Events applied before all their audio came, because the session stopped sending frames. */
     private transient Counter appliedWithoutAudio;
-    /** Wall-clock time of the last frame of any session processed here: tells a stalled input from a stopped session. */
-    private transient long lastAnyFrameWallMillis;
     private transient io.omnistream.operators.route.WorkCounter routedFed;
     private transient io.omnistream.operators.route.WorkCounter routedSkipped;
     private transient io.omnistream.operators.route.WorkCounter routedReleased;
@@ -75,6 +74,11 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     private static final class Session {
         final ArrayDeque<AudioSpan> ring = new ArrayDeque<>();
         final List<SpeechEvent> pending = new ArrayList<>();
+        /**
+         * Event time (the record timestamp: the time of the frame at which turn-taking decided) of pending events,
+         * by identity; not checkpointed — events restored as pending wait for their audio or the give-up time.
+         */
+        final Map<SpeechEvent, Long> pendingEventTime = new java.util.IdentityHashMap<>();
         long lastTickEnd = Long.MIN_VALUE;
         // turn
         long turnId = -1;
@@ -181,7 +185,6 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     public void processElement1(PerceptionFrame frame, Context ctx, Collector<TurnUpdate> out) throws Exception {
         Session s = session(frame.getSessionId(), ctx.timerService().currentProcessingTime());
         s.lastFrameWallMillis = ctx.timerService().currentProcessingTime();
-        lastAnyFrameWallMillis = s.lastFrameWallMillis;
         short[] samples = samples(frame.getAudio());
         if (samples == null) {
             badAudio.inc();
@@ -212,47 +215,83 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         s.pending.add(event);
         s.pending.sort((a, b) -> Long.compare(a.getSessionTimeMicros(), b.getSessionTimeMicros()));
         s.pendingChanged = true;
+        Long eventTime = ctx.timestamp();
+        if (eventTime != null) {
+            s.pendingEventTime.put(event, eventTime);
+        }
         applyReadyEvents(event.getSessionId(), s, false, out);
-        if (!s.pending.isEmpty()) {
-            ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + config.eventWaitForAudioMillis);
+        if (s.pending.contains(event)) {
+            if (eventTime != null) {
+                // once the watermark passes the decision's time, every frame the event needs has come, or never will
+                ctx.timerService().registerEventTimeTimer(eventTime);
+            }
+            ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + config.eventGiveUpOnAudioMillis);
         }
         persist(s);
     }
 
+    /**
+     * An event waits for its audio (see {@link #audioNeededUntil}); it is applied with the audio that came, when
+     * <ul>
+     *   <li>(event time) the watermark has passed the event's own time, the time of the frame at which turn-taking
+     *       decided: every frame stamped up to then has arrived on every input channel, so the missing audio will never
+     *       come (the session stopped sending). Frames and events travel different paths and either may lag by seconds
+     *       under load, checkpoint alignment or a restore; the watermark is the one signal that does not lie about it
+     *       (a wall-clock wait of 1 s once applied an end of turn before its queued audio and lost an utterance);</li>
+     *   <li>(processing time) no frame of the session has come for {@code eventGiveUpOnAudioMillis}: the watermark
+     *       stops when every source is idle (the last session left), or the event has no event time (restored).</li>
+     * </ul>
+     */
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<TurnUpdate> out) throws Exception {
-        Session s = session(ctx.getCurrentKey(), timestamp);
+        Session s = session(ctx.getCurrentKey(), ctx.timerService().currentProcessingTime());
         if (s.pending.isEmpty()) {
             return;
         }
+        if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+            applyPassedByWatermark(ctx.getCurrentKey(), s, timestamp, out);
+            persist(s);
+            return;
+        }
         long now = Math.max(timestamp, ctx.timerService().currentProcessingTime());
-        if (!sessionStoppedSending(s, now)) {
+        long quiet = now - s.lastFrameWallMillis;
+        if (quiet < config.eventGiveUpOnAudioMillis) {
             // audio is still flowing, only late, or the whole input paused: keep waiting for it
-            ctx.timerService().registerProcessingTimeTimer(now + config.eventWaitForAudioMillis);
+            ctx.timerService().registerProcessingTimeTimer(s.lastFrameWallMillis + config.eventGiveUpOnAudioMillis);
             return;
         }
         for (SpeechEvent e : s.pending) {
-            if (audioNeededUntil(e) > s.lastTickEnd) {
-                appliedWithoutAudio.inc();
-                LOG.info("session {} sent no frame for {} ms: {} of turn {} applied with audio up to {} of {} needed",
-                        s.id, now - s.lastFrameWallMillis, e.getType(), e.getTurnId(), s.lastTickEnd, audioNeededUntil(e));
-            }
+            countAppliedWithoutAudio(s, e, "sent no frame for " + quiet + " ms");
         }
         applyReadyEvents(ctx.getCurrentKey(), s, true, out);
         persist(s);
     }
 
-    /**
-     * Whether the session's frames stopped, rather than being late: none for {@code eventWaitForAudioMillis} while
-     * other sessions' frames kept arriving for that long after its last one, or none for
-     * {@code eventGiveUpOnAudioMillis} at all. A timer that fires after the task thread was busy (a slow decoder
-     * call, a checkpoint, a starved CPU) would otherwise see a long gap although the frames are queued right behind it.
-     */
-    private boolean sessionStoppedSending(Session s, long now) {
-        long quiet = now - s.lastFrameWallMillis;
-        return quiet >= config.eventGiveUpOnAudioMillis
-                || (quiet >= config.eventWaitForAudioMillis
-                        && lastAnyFrameWallMillis - s.lastFrameWallMillis >= config.eventWaitForAudioMillis);
+    /** Applies, in order, the pending events that are ready or whose event time the watermark has passed. */
+    private void applyPassedByWatermark(String sessionId, Session s, long watermark, Collector<TurnUpdate> out) throws Exception {
+        Iterator<SpeechEvent> it = s.pending.iterator();
+        while (it.hasNext()) {
+            SpeechEvent e = it.next();
+            if (audioNeededUntil(e) > s.lastTickEnd) {
+                Long t = s.pendingEventTime.get(e);
+                if (t == null || t > watermark) {
+                    break;
+                }
+                countAppliedWithoutAudio(s, e, "has no frame up to the watermark " + watermark);
+            }
+            it.remove();
+            s.pendingEventTime.remove(e);
+            s.pendingChanged = true;
+            apply(sessionId, s, e, out);
+        }
+    }
+
+    private void countAppliedWithoutAudio(Session s, SpeechEvent e, String why) {
+        if (audioNeededUntil(e) > s.lastTickEnd) {
+            appliedWithoutAudio.inc();
+            LOG.info("session {} {}: {} of turn {} applied with audio up to {} of {} needed", s.id, why, e.getType(),
+                    e.getTurnId(), s.lastTickEnd, audioNeededUntil(e));
+        }
     }
 
     /**
@@ -379,6 +418,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
                 break;
             }
             it.remove();
+            s.pendingEventTime.remove(e);
             s.pendingChanged = true;
             apply(sessionId, s, e, out);
         }

@@ -33,17 +33,12 @@ public class UnderstandingConfig implements Serializable {
     /** Turn audio (last seconds) kept for the remote omni model. */
     public long turnAudioKeepMicros = 8_000_000;
     /**
-     * An event waiting for its audio is applied anyway once the session's frames have stopped for this long (wall
-     * clock) while this operator kept receiving other sessions' frames: the session stopped sending.
+     * An event waiting for its audio (a speech end, an end of turn) is applied with the audio that came once the
+     * watermark passes the event's time (then the rest will never come), or, where the watermark cannot tell (every
+     * source idle, or an event restored without its time), once no frame of the session has come for this long (wall
+     * clock). Applied early, an end of turn loses the text of the audio still on its way.
      */
-    public long eventWaitForAudioMillis = 1000;
-    /**
-     * An event waiting for its audio is applied anyway once no frame of its session has come for this long, even
-     * when no other frame came either. Until then a pause of the whole frame input is taken for a stalled operator
-     * (a loaded machine, a long checkpoint, a restore), not for a session that stopped: applied early, an end of
-     * turn loses the text of the audio still queued (a fault test lost a whole utterance that way).
-     */
-    public long eventGiveUpOnAudioMillis = 10_000;
+    public long eventGiveUpOnAudioMillis = 30_000;
     /**
      * Audio of the turn in progress kept in keyed state (checkpointed) so that a restored job replays it into a fresh
      * decoder; beyond this the oldest part is dropped and counted ({@code asrReplayAudioTruncated}).
