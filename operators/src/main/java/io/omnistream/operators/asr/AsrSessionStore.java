@@ -8,6 +8,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 
 /**
@@ -25,6 +26,8 @@ final class AsrSessionStore {
     final ListState<AudioSpan> turnAudio;
     /** Speech events received but not applied yet, in session-time order. */
     final ListState<SpeechEvent> pending;
+    /** The pending events' event times (record timestamps, Long.MIN_VALUE for none), index for index. */
+    final ListState<Long> pendingEventTimes;
     final ValueState<byte[]> screen;
 
     AsrSessionStore(RuntimeContext ctx) {
@@ -32,6 +35,7 @@ final class AsrSessionStore {
         preroll = ctx.getListState(new ListStateDescriptor<>("asr-preroll", TypeInformation.of(AudioSpan.class)));
         turnAudio = ctx.getListState(new ListStateDescriptor<>("asr-turn-audio", TypeInformation.of(AudioSpan.class)));
         pending = ctx.getListState(new ListStateDescriptor<>("asr-pending-events", new AvroTypeInfo<>(SpeechEvent.class)));
+        pendingEventTimes = ctx.getListState(new ListStateDescriptor<>("asr-pending-event-times", Types.LONG));
         screen = ctx.getState(new ValueStateDescriptor<>("asr-latest-screen", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     }
 }

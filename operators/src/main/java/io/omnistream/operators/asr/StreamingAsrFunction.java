@@ -60,6 +60,9 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     private transient Counter turnsRestored;
     private transient Counter replayTruncated;
     private transient Counter caughtUp;
+    /** The highest watermark seen here and when it was seen (wall clock): operator-wide, not keyed. */
+    private transient long lastWatermark;
+    private transient long watermarkMovedWallMillis;
     /** Events applied before all their audio came, because the session stopped sending frames. */
     private transient Counter appliedWithoutAudio;
     private transient io.omnistream.operators.route.WorkCounter routedFed;
@@ -76,7 +79,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         final List<SpeechEvent> pending = new ArrayList<>();
         /**
          * Event time (the record timestamp: the time of the frame at which turn-taking decided) of pending events,
-         * by identity; not checkpointed — events restored as pending wait for their audio or the give-up time.
+         * by identity; checkpointed beside them ({@code asr-pending-event-times}).
          */
         final Map<SpeechEvent, Long> pendingEventTime = new java.util.IdentityHashMap<>();
         long lastTickEnd = Long.MIN_VALUE;
@@ -162,6 +165,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         replayTruncated = getRuntimeContext().getMetricGroup().counter("asrReplayAudioTruncated");
         caughtUp = getRuntimeContext().getMetricGroup().counter("asrDecoderCaughtUp");
         appliedWithoutAudio = getRuntimeContext().getMetricGroup().counter("asrEventsAppliedWithoutAudio");
+        lastWatermark = Long.MIN_VALUE;
+        watermarkMovedWallMillis = 0;
         routedFed = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "work.asr.run");
         routedSkipped = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "work.asr.skipped");
         routedReleased = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "memory.asr.decoderReleased");
@@ -181,10 +186,19 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         }
     }
 
+    /** Remembers when the watermark last moved (wall clock): while it moves, it decides when audio cannot come. */
+    private void noteWatermark(long watermark, long nowMillis) {
+        if (watermark > lastWatermark) {
+            lastWatermark = watermark;
+            watermarkMovedWallMillis = nowMillis;
+        }
+    }
+
     @Override
     public void processElement1(PerceptionFrame frame, Context ctx, Collector<TurnUpdate> out) throws Exception {
         Session s = session(frame.getSessionId(), ctx.timerService().currentProcessingTime());
         s.lastFrameWallMillis = ctx.timerService().currentProcessingTime();
+        noteWatermark(ctx.timerService().currentWatermark(), s.lastFrameWallMillis);
         short[] samples = samples(frame.getAudio());
         if (samples == null) {
             badAudio.inc();
@@ -215,6 +229,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         s.pending.add(event);
         s.pending.sort((a, b) -> Long.compare(a.getSessionTimeMicros(), b.getSessionTimeMicros()));
         s.pendingChanged = true;
+        noteWatermark(ctx.timerService().currentWatermark(), ctx.timerService().currentProcessingTime());
         Long eventTime = ctx.timestamp();
         if (eventTime != null) {
             s.pendingEventTime.put(event, eventTime);
@@ -238,8 +253,11 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
      *       come (the session stopped sending). Frames and events travel different paths and either may lag by seconds
      *       under load, checkpoint alignment or a restore; the watermark is the one signal that does not lie about it
      *       (a wall-clock wait of 1 s once applied an end of turn before its queued audio and lost an utterance);</li>
-     *   <li>(processing time) no frame of the session has come for {@code eventGiveUpOnAudioMillis}: the watermark
-     *       stops when every source is idle (the last session left), or the event has no event time (restored).</li>
+     *   <li>(processing time) neither a frame of the session nor any progress of the watermark for
+     *       {@code eventGiveUpOnAudioMillis}: the watermark stops when every source is idle (the last session left),
+     *       and an event without an event time (from a source without timestamps) has only this. While the watermark
+     *       moves, the wall clock never decides: after a restore the job lagged 160 s and some sessions' frames did not
+     *       reach this operator for 30 s although they were on their way.</li>
      * </ul>
      */
     @Override
@@ -254,10 +272,13 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             return;
         }
         long now = Math.max(timestamp, ctx.timerService().currentProcessingTime());
+        noteWatermark(ctx.timerService().currentWatermark(), now);
         long quiet = now - s.lastFrameWallMillis;
-        if (quiet < config.eventGiveUpOnAudioMillis) {
-            // audio is still flowing, only late, or the whole input paused: keep waiting for it
-            ctx.timerService().registerProcessingTimeTimer(s.lastFrameWallMillis + config.eventGiveUpOnAudioMillis);
+        long wait = Math.max(s.lastFrameWallMillis, watermarkMovedWallMillis) + config.eventGiveUpOnAudioMillis;
+        if (now < wait) {
+            // its audio is only late (the job lags, a channel is blocked), or the watermark still moves and will
+            // tell when the audio cannot come any more: keep waiting
+            ctx.timerService().registerProcessingTimeTimer(wait);
             return;
         }
         for (SpeechEvent e : s.pending) {
@@ -326,6 +347,17 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         for (SpeechEvent e : store.pending.get()) {
             s.pending.add(e);
         }
+        List<Long> times = new ArrayList<>();
+        for (Long t : store.pendingEventTimes.get()) {
+            times.add(t);
+        }
+        if (times.size() == s.pending.size()) { // absent in checkpoints of older versions: those wait for the give-up
+            for (int i = 0; i < times.size(); i++) {
+                if (times.get(i) != Long.MIN_VALUE) {
+                    s.pendingEventTime.put(s.pending.get(i), times.get(i));
+                }
+            }
+        }
         s.latestScreen = store.screen.value();
         for (AudioSpan t : store.turnAudio.get()) {
             s.turnSpans.addLast(t);
@@ -391,6 +423,11 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         store.position.update(s.position());
         if (s.pendingChanged) {
             store.pending.update(new ArrayList<>(s.pending));
+            List<Long> times = new ArrayList<>(s.pending.size());
+            for (SpeechEvent e : s.pending) {
+                times.add(s.pendingEventTime.getOrDefault(e, Long.MIN_VALUE));
+            }
+            store.pendingEventTimes.update(times);
             s.pendingChanged = false;
         }
     }

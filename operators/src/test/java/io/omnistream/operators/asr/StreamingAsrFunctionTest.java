@@ -238,6 +238,71 @@ class StreamingAsrFunctionTest {
     }
 
     @Test
+    void whileTheWatermarkMovesTheWallClockNeverAppliesAnEventBeforeItsAudio() throws Exception {
+        List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 500, null, 0);
+        List<PerceptionFrame> other = Frames.session("other-session", new short[16000 * 90], 0, 0, null, 0);
+        long end = speechEnd();
+        long decidedAt = (end + 400_000) / 1000;
+        long now = 0;
+        harness.setProcessingTime(now);
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.SPEECH_START, 8, tickEnd(speechStart()), speechStart()),
+                speechStart() / 1000));
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.END_OF_TURN, 8, end + 400_000, end), decidedAt));
+        int half = frames.size() / 2;
+        for (int i = 0; i < half; i++) {
+            PerceptionFrame f = frames.get(i);
+            harness.processElement1(new StreamRecord<>(f, f.getTickEndMicros() / 1000));
+        }
+        // a job lagging far behind (seen after a restore: 160 s): for 60 s of wall clock none of this session's frames
+        // come, another session's do, and the watermark creeps on below the decision's time
+        long mark = frames.get(half - 1).getTickEndMicros() / 1000;
+        for (int i = 0; i < 1500; i++) {
+            now += 40;
+            harness.setProcessingTime(now);
+            harness.processElement1(new StreamRecord<>(other.get(i), other.get(i).getTickEndMicros() / 1000));
+            long w = Math.min(decidedAt - 1, mark + i);
+            harness.processWatermark1(new Watermark(w));
+            harness.processWatermark2(new Watermark(w));
+        }
+        assertThat(updates()).noneMatch(u -> u.kind == TurnUpdate.Kind.END_OF_TURN);
+        for (int i = half; i < frames.size(); i++) {
+            PerceptionFrame f = frames.get(i);
+            harness.processElement1(new StreamRecord<>(f, f.getTickEndMicros() / 1000));
+        }
+        TurnUpdate fin = updates().stream().filter(u -> u.kind == TurnUpdate.Kind.END_OF_TURN).findFirst().orElseThrow();
+        assertThat(fin.text()).contains("dashwood");
+    }
+
+    @Test
+    void aRestoredEventKeepsItsEventTimeAndIsAppliedWhenTheWatermarkPassesIt() throws Exception {
+        List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 500, null, 0);
+        long end = speechEnd();
+        long decidedAt = (end + 400_000) / 1000;
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.SPEECH_START, 9, tickEnd(speechStart()), speechStart()),
+                speechStart() / 1000));
+        harness.processElement2(new StreamRecord<>(event(S, SpeechEventType.END_OF_TURN, 9, end + 400_000, end), decidedAt));
+        for (int i = 0; i < frames.size() / 2; i++) {
+            PerceptionFrame f = frames.get(i);
+            harness.processElement1(new StreamRecord<>(f, f.getTickEndMicros() / 1000));
+        }
+        var snapshot = harness.snapshot(1, 1);
+        harness.close();
+        UnderstandingConfig c = new UnderstandingConfig();
+        c.asrDecodersPerInstance = 1;
+        c.asrMaxDecodersPerInstance = 1;
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new StreamingAsrFunction(c)),
+                PerceptionFrame::getSessionId, SpeechEvent::getSessionId, Types.STRING);
+        harness.initializeState(snapshot);
+        harness.open();
+        harness.processWatermark1(new Watermark(decidedAt - 1));
+        harness.processWatermark2(new Watermark(decidedAt - 1));
+        assertThat(updates()).noneMatch(u -> u.kind == TurnUpdate.Kind.END_OF_TURN);
+        harness.processWatermark1(new Watermark(decidedAt));
+        harness.processWatermark2(new Watermark(decidedAt));
+        assertThat(updates()).anyMatch(u -> u.kind == TurnUpdate.Kind.END_OF_TURN && u.turnId == 9);
+    }
+
+    @Test
     void anEventIsAppliedAfterTheGiveUpTimeWhenNoFrameComesAtAll() throws Exception {
         List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 500, null, 0);
         long end = speechEnd();
