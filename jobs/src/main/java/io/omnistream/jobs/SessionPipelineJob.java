@@ -113,7 +113,7 @@ public final class SessionPipelineJob {
         config.understanding.encodeNewTextOnly = config.routing.enabled;
         PerceptionConfig perceptionConfig = GpuStages.perceptionConfig(config.perception, config.gpu);
         PerceptionPipeline.Result perception = PerceptionPipeline.build(
-                GpuJobStages.vad(routed, perceptionConfig, config.routing, config.gpu), agentActivity,
+                GpuJobStages.beforePerception(routed, perceptionConfig, config.routing, config.gpu), agentActivity,
                 perceptionConfig, config.routing);
         GpuJobStages.add(routed, perception.fused, config.gpu, sinks.features());
         UnderstandingStreams understood = UnderstandingPipeline.build(routed, perception.events, config.understanding,

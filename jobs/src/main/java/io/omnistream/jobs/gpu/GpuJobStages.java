@@ -12,7 +12,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
  * The calls through which {@code SessionPipelineJob} adds the batched GPU stages ({@link GpuStages}): the batched VAD
- * in front of perception ({@link #vad}), and the other stages, whose
+ * and BlazeFace in front of perception ({@link #beforePerception}), and the other stages, whose
  * fused features go to {@code omni.features} ({@link FusedFeaturesSink}). Nothing is added when the stages are
  * off ({@link GpuStagesConfig#enabled()}: no GPU where the graph is built and not forced on).
  */
@@ -22,12 +22,12 @@ public final class GpuJobStages {
     private GpuJobStages() {}
 
     /**
-     * The routed frames perception should consume: with the Silero VAD computed in cross-session batches when the
-     * stages are on ({@link GpuStages#vad}), else {@code routed} itself.
+     * The routed frames perception should consume: with the Silero VAD and BlazeFace computed in cross-session batches
+     * when the stages are on ({@link GpuStages#beforePerception}), else {@code routed} itself.
      */
-    public static DataStream<PerceptionFrame> vad(DataStream<PerceptionFrame> routed, PerceptionConfig perception,
-            RouteConfig routing, GpuStagesConfig config) {
-        return GpuStages.vad(routed, perception, routing, config);
+    public static DataStream<PerceptionFrame> beforePerception(DataStream<PerceptionFrame> routed,
+            PerceptionConfig perception, RouteConfig routing, GpuStagesConfig config) {
+        return GpuStages.beforePerception(routed, perception, routing, config);
     }
 
     /** Returns the stages' streams, or null when they are off. */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The session pipeline's graph holds the batched GPU stages, and writes their fused features to
  * {@code omni.features}, exactly when {@link GpuStagesConfig} says so; with them on, perception's own per-session
- * log-mel is off and its VAD comes from the batched VAD stage in front of it. (The stages themselves run in a MiniCluster in operators' {@code GpuStagesITCase}; the features'
+ * log-mel is off and its VAD and face detections come from the batched stages in front of it. (The stages themselves run in a MiniCluster in operators' {@code GpuStagesITCase}; the features'
  * Kafka layout is {@link FusedFeatures#toBytes()}, tested in {@code FusedFeaturesTest}.)
  */
 class GpuStagesWiringTest {
@@ -49,14 +49,32 @@ class GpuStagesWiringTest {
     }
 
     @Test
-    void forcedOnTheVadOfAllSessionsRunsBatchedBetweenTheRouterAndPerception() {
+    void forcedOnTheVadAndFacesOfAllSessionsRunBatchedBetweenTheRouterAndPerception() {
         StreamExecutionEnvironment env = graph(GpuStagesConfig.Mode.ON);
         var graph = env.getStreamGraph();
         StreamNode vad = node(graph.getStreamNodes(), "gpu: Silero VAD batched across sessions");
+        StreamNode face = node(graph.getStreamNodes(), "gpu: BlazeFace batched across sessions");
         StreamNode perception = node(graph.getStreamNodes(), "perception: audio, VAD, lips, early fusion");
-        assertThat(perception.getInEdges()).extracting(e -> e.getSourceId()).containsExactly(vad.getId());
+        assertThat(perception.getInEdges()).extracting(e -> e.getSourceId()).containsExactly(face.getId());
+        assertThat(face.getInEdges()).extracting(e -> e.getSourceId()).containsExactly(vad.getId());
+        assertThat(face.getInEdges()).extracting(e -> e.getPartitioner().toString())
+                .as("the face stage reuses the VAD stage's partitioning by session").containsExactly("FORWARD");
         assertThat(vad.getInEdges()).extracting(e -> graph.getStreamNode(e.getSourceId()).getOperatorName())
                 .allMatch(n -> n.contains("route"));
+    }
+
+    @Test
+    void theFaceStageCanBeSwitchedOffAlone() {
+        KafkaConnectorConfig kafka = KafkaConnectorConfig.forTests();
+        PipelineConfig config = new PipelineConfig();
+        config.checkpointInterval = java.time.Duration.ZERO;
+        config.gpu = GpuStagesConfig.forced();
+        config.gpu.batchedFace = false;
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        new SessionPipelineJob(JobSources.kafka("localhost:1", kafka), JobSinks.kafka("localhost:1", kafka, null), config).build(env);
+        List<String> names = env.getStreamGraph().getStreamNodes().stream().map(StreamNode::getOperatorName).toList();
+        assertThat(names).anyMatch(n -> n.contains("gpu: Silero VAD batched across sessions"));
+        assertThat(names).noneMatch(n -> n.contains("BlazeFace"));
     }
 
     private static StreamNode node(java.util.Collection<StreamNode> nodes, String name) {

@@ -74,8 +74,18 @@ public final class BlazeFaceDetector implements AutoCloseable {
         return a;
     }
 
-    /** Faces in a BGR picture, best first. */
-    public List<Face> detect(Mat bgr) throws OrtException {
+    /**
+     * Where a picture lies in the 128×128 model input: {@code scale = 128 / max(w, h)} and the black border before it;
+     * picture pixels are {@code (input - pad) / scale}.
+     */
+    public record Geometry(float scale, int padX, int padY) {}
+
+    /**
+     * The model input of a BGR picture: resized with area resampling to fit 128×128, RGB, centred on black, NHWC in
+     * [-1, 1], written to {@code input[offset, offset + 128·128·3)}. Shared with the batched GPU stage
+     * ({@code io.omnistream.operators.gpu.BatchedFaceOperator}) so both paths see the very same input.
+     */
+    public static Geometry letterbox(Mat bgr, float[] input, int offset) {
         int w = bgr.cols();
         int h = bgr.rows();
         float scale = (float) INPUT / Math.max(w, h);
@@ -83,16 +93,29 @@ public final class BlazeFaceDetector implements AutoCloseable {
         int rh = Math.max(1, Math.round(h * scale));
         int padX = (INPUT - rw) / 2;
         int padY = (INPUT - rh) / 2;
-        float[] input = new float[INPUT * INPUT * 3];
+        float[] one = offset == 0 && input.length == INPUT * INPUT * 3 ? input : new float[INPUT * INPUT * 3];
         try (Mat small = new Mat(); Mat rgb = new Mat(); Mat boxed = new Mat(); Mat f = new Mat()) {
             resize(bgr, small, new Size(rw, rh), 0, 0, INTER_AREA);
             cvtColor(small, rgb, COLOR_BGR2RGB);
             copyMakeBorder(rgb, boxed, padY, INPUT - rh - padY, padX, INPUT - rw - padX, BORDER_CONSTANT, new Scalar(0, 0, 0, 0));
             boxed.convertTo(f, CV_32FC3, 2.0 / 255.0, -1.0);
             try (FloatIndexer idx = f.createIndexer()) {
-                idx.get(0, 0, input);
+                idx.get(0, 0, one);
             }
         }
+        if (one != input) {
+            System.arraycopy(one, 0, input, offset, one.length);
+        }
+        return new Geometry(scale, padX, padY);
+    }
+
+    /** Faces in a BGR picture, best first. */
+    public List<Face> detect(Mat bgr) throws OrtException {
+        float[] input = new float[INPUT * INPUT * 3];
+        Geometry g = letterbox(bgr, input, 0);
+        float scale = g.scale();
+        int padX = g.padX();
+        int padY = g.padY();
         List<Face> raw = new ArrayList<>();
         try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), new long[] {1, INPUT, INPUT, 3});
                 OrtSession.Result r = session.run(Map.of(inputName, t))) {

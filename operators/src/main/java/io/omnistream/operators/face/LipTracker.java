@@ -27,7 +27,9 @@ import org.bytedeco.opencv.opencv_core.Size;
  * Nth picture (or when tracking is lost); in between the main face's box is tracked by normalised
  * template matching on a reduced grey picture. With several faces the one overlapping the current
  * main face is kept, otherwise the largest. State lives in {@link LipState} (Flink keyed state); the
- * tracker itself holds only the shared detector, so one instance serves all keys of an operator.
+ * tracker itself holds only the shared detector, so one instance serves all keys of an operator. Where the
+ * batched GPU stage already ran BlazeFace on a picture, its faces are used instead of the detector's
+ * ({@link #observe(LipState, byte[], int, boolean, List)}).
  */
 public final class LipTracker {
     public static final int PATCH_W = 32;
@@ -36,10 +38,17 @@ public final class LipTracker {
 
     private final BlazeFaceDetector detector;
     private final PerceptionConfig config;
+    /** Pictures this instance ran its own detector on (the rest of the detections used faces found upstream). */
+    private long detectorRuns;
 
     public LipTracker(BlazeFaceDetector detector, PerceptionConfig config) {
         this.detector = detector;
         this.config = config;
+    }
+
+    /** Pictures this instance (all keys of its operator) ran BlazeFace on itself. */
+    public long detectorRuns() {
+        return detectorRuns;
     }
 
     /** Thrown for pictures that cannot be used (corrupt or oversized JPEG); the caller counts and skips. */
@@ -59,27 +68,53 @@ public final class LipTracker {
      * box (no face or a lost track then reads as no face).
      */
     public LipObservation observe(LipState st, byte[] jpeg, int detectEveryN, boolean mayDetect) throws BadPictureException, OrtException {
+        return observe(st, jpeg, detectEveryN, mayDetect, null);
+    }
+
+    /**
+     * As {@link #observe(LipState, byte[], int, boolean)}, with the faces BlazeFace already found in this picture
+     * upstream ({@code io.omnistream.operators.gpu.BatchedFaceOperator}, batched across sessions), or null. Given
+     * faces make this picture a detection picture that uses them instead of running the detector (unless
+     * {@code mayDetect} is false); everything else — tracking between detections, the choice of the main face, the
+     * mouth crop and the lip features — is unchanged. Without them the tracker behaves exactly as before, so a picture
+     * on which tracking is lost still runs the detector here.
+     */
+    public LipObservation observe(LipState st, byte[] jpeg, int detectEveryN, boolean mayDetect, List<Face> detected)
+            throws BadPictureException, OrtException {
+        try (Mat bgr = decode(jpeg, config.maxJpegBytes)) {
+            return observe(st, bgr, detectEveryN, mayDetect, detected);
+        }
+    }
+
+    /**
+     * The BGR picture of a camera JPEG; throws for empty, oversized ({@code maxJpegBytes}), undecodable or tiny
+     * (under 16×16) pictures. The caller closes the result.
+     */
+    public static Mat decode(byte[] jpeg, int maxJpegBytes) throws BadPictureException {
         if (jpeg == null || jpeg.length == 0) {
             throw new BadPictureException("empty JPEG");
         }
-        if (jpeg.length > config.maxJpegBytes) {
+        if (jpeg.length > maxJpegBytes) {
             throw new BadPictureException("oversized JPEG: " + jpeg.length + " bytes");
         }
         try (BytePointer bp = new BytePointer(jpeg);
-                Mat buf = new Mat(1, jpeg.length, CV_8UC1, bp);
-                Mat bgr = imdecode(buf, IMREAD_COLOR)) {
+                Mat buf = new Mat(1, jpeg.length, CV_8UC1, bp)) {
+            Mat bgr = imdecode(buf, IMREAD_COLOR);
             if (bgr == null || bgr.empty() || bgr.cols() < 16 || bgr.rows() < 16) {
+                if (bgr != null) {
+                    bgr.close();
+                }
                 throw new BadPictureException("corrupt JPEG (" + jpeg.length + " bytes)");
             }
-            return observe(st, bgr, detectEveryN, mayDetect);
+            return bgr;
         }
     }
 
     public LipObservation observe(LipState st, Mat bgr) throws OrtException {
-        return observe(st, bgr, config.detectEveryNthFrame, true);
+        return observe(st, bgr, config.detectEveryNthFrame, true, null);
     }
 
-    private LipObservation observe(LipState st, Mat bgr, int detectEveryN, boolean mayDetect) throws OrtException {
+    private LipObservation observe(LipState st, Mat bgr, int detectEveryN, boolean mayDetect, List<Face> given) throws OrtException {
         int w = bgr.cols();
         int h = bgr.rows();
         float ws = Math.min(1f, (float) WORK_WIDTH / w);
@@ -87,7 +122,7 @@ public final class LipTracker {
             cvtColor(bgr, gray, COLOR_BGR2GRAY);
             resize(gray, work, new Size(Math.max(1, Math.round(w * ws)), Math.max(1, Math.round(h * ws))), 0, 0, INTER_AREA);
             boolean detected = false;
-            boolean needDetect = !st.hasFace || st.template == null || st.workScale != ws
+            boolean needDetect = given != null || !st.hasFace || st.template == null || st.workScale != ws
                     || st.framesSinceDetect + 1 >= detectEveryN;
             if (!mayDetect) {
                 if (!st.hasFace || st.template == null || st.workScale != ws || !track(st, work, ws)) {
@@ -101,7 +136,11 @@ public final class LipTracker {
             if (needDetect) {
                 detected = true;
                 st.detections++;
-                List<Face> faces = detector.detect(bgr);
+                List<Face> faces = given;
+                if (faces == null) {
+                    detectorRuns++;
+                    faces = detector.detect(bgr);
+                }
                 st.facesInLastDetection = faces.size();
                 Face main = chooseMain(st, faces, w);
                 if (main == null) {

@@ -16,8 +16,9 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The session pipeline's batched GPU stages: the Silero VAD of all sessions batched in front of perception
- * ({@link #vad}, {@link BatchedVadOperator}), and, added in one call, the audio front-end batched across
+ * The session pipeline's batched GPU stages: the Silero VAD and BlazeFace of all sessions batched in front of
+ * perception ({@link #vad}, {@link BatchedVadOperator}; {@link #face}, {@link BatchedFaceOperator}; both:
+ * {@link #beforePerception}), and, added in one call, the audio front-end batched across
  * sessions ({@link LogMelBatchOperator} on each tick's aligned audio, instead of per session inside perception) and
  * the sparse cross-modal attention over windows of audio, lip and screen tokens ({@link CrossModalWindowAssembler},
  * then {@link CrossModalFusionKernel} in a {@link GpuBatchOperator}), whose int8 fused features per session and window
@@ -26,8 +27,8 @@ import org.apache.flink.util.OutputTag;
  *
  * <pre>{@code
  * PerceptionConfig p = GpuStages.perceptionConfig(config.perception, config.gpu);  // CPU log-mel off when batched
- * DataStream<PerceptionFrame> withVad = GpuStages.vad(frames, p, routing, config.gpu);  // VAD batched, or frames
- * ... perception built from p on withVad ...
+ * DataStream<PerceptionFrame> in = GpuStages.beforePerception(frames, p, routing, config.gpu);  // VAD, faces batched
+ * ... perception built from p on in ...
  * DataStream<FusedFeatures> features = GpuStages.build(frames, perception.fused, config.gpu);  // null when off
  * }</pre>
  */
@@ -35,6 +36,7 @@ public final class GpuStages {
     public static final String LOG_MEL_UID = "gpu-log-mel";
     public static final String ATTENTION_UID = "gpu-cross-modal-attention";
     public static final String VAD_UID = "gpu-silero-vad";
+    public static final String FACE_UID = "gpu-blazeface";
 
     private GpuStages() {}
 
@@ -61,6 +63,36 @@ public final class GpuStages {
         config.validate();
         return BatchedVadOperator.apply(routed.keyBy(PerceptionFrame::getSessionId, Types.STRING), perception, routing,
                 config.vadBatch).uid(VAD_UID);
+    }
+
+    /**
+     * The routed frames with BlazeFace run on the camera pictures of every session in cross-session batches
+     * ({@link BatchedFaceOperator}, {@code faceDetection} set on the pictures perception would detect on); the frames
+     * unchanged when the stages or {@link GpuStagesConfig#batchedFace} are off.
+     */
+    public static DataStream<PerceptionFrame> face(DataStream<PerceptionFrame> routed, PerceptionConfig perception,
+            GpuStagesConfig config) {
+        if (config == null || !config.enabled() || !config.batchedFace) {
+            return routed;
+        }
+        config.validate();
+        return BatchedFaceOperator.apply(routed.keyBy(PerceptionFrame::getSessionId, Types.STRING), perception,
+                config.faceBatch).uid(FACE_UID);
+    }
+
+    /**
+     * The routed frames as perception should consume them: the batched VAD ({@link #vad}) and the batched BlazeFace
+     * ({@link #face}) in front of it, each where switched on, on one partitioning by session (the face stage reuses the
+     * VAD stage's, which keeps every frame on its session's subtask); the frames unchanged when the stages are off.
+     */
+    public static DataStream<PerceptionFrame> beforePerception(DataStream<PerceptionFrame> routed,
+            PerceptionConfig perception, io.omnistream.operators.route.RouteConfig routing, GpuStagesConfig config) {
+        DataStream<PerceptionFrame> withVad = vad(routed, perception, routing, config);
+        if (withVad == routed || config == null || !config.enabled() || !config.batchedFace) {
+            return face(withVad, perception, config);
+        }
+        return BatchedFaceOperator.apply(org.apache.flink.streaming.api.datastream.DataStreamUtils.reinterpretAsKeyedStream(
+                withVad, PerceptionFrame::getSessionId, Types.STRING), perception, config.faceBatch).uid(FACE_UID);
     }
 
     /** The streams the stages add. */

@@ -4,14 +4,14 @@ import io.omnistream.gpu.runtime.GpuRuntime;
 import java.io.Serializable;
 
 /**
- * Settings of the batched GPU stages of the session pipeline ({@link GpuStages}): whether they run, how they batch,
+ * Settings of the batched GPU stages of the session pipeline ({@link GpuStages}): whether they run (and which of the per-session models are batched), how they batch,
  * and the shape of the cross-modal attention windows. Defaults: on when a GPU is present, 2 heads, windows of 8
  * ticks (320 ms at the default 40 ms tick).
  */
 public final class GpuStagesConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** Whether the job batches log-mel, the VAD and cross-modal attention across sessions through the GPU wrappers. */
+    /** Whether the job batches log-mel, the VAD, BlazeFace and cross-modal attention across sessions through the GPU wrappers. */
     public enum Mode {
         /** On when {@link GpuRuntime#available()} where the job graph is built. */
         AUTO,
@@ -24,6 +24,9 @@ public final class GpuStagesConfig implements Serializable {
     public static final int DEFAULT_WINDOW_TICKS = 8;
     public static final java.time.Duration DEFAULT_VAD_MAX_WAIT = java.time.Duration.ofMillis(2);
     public static final int DEFAULT_VAD_MAX_BATCH = 1024;
+    public static final java.time.Duration DEFAULT_FACE_MAX_WAIT = java.time.Duration.ofMillis(5);
+    /** Pictures per face batch: 256 letterboxed inputs are 48 MiB of floats on the host. */
+    public static final int DEFAULT_FACE_MAX_BATCH = 256;
     /** Screen token: the changed screen picture as a grey thumbnail of this many pixels (16 x 8 = 128 values). */
     public static final int SCREEN_THUMB_WIDTH = 16;
     public static final int SCREEN_THUMB_HEIGHT = 8;
@@ -37,6 +40,16 @@ public final class GpuStagesConfig implements Serializable {
      * all sessions arrive within a few ms) and large batches.
      */
     public GpuBatchConfig vadBatch = GpuBatchConfig.defaults().withMaxWait(DEFAULT_VAD_MAX_WAIT).withMaxBatchSize(DEFAULT_VAD_MAX_BATCH);
+    /**
+     * Whether BlazeFace runs batched across sessions on the camera pictures ({@link BatchedFaceOperator}) in front of
+     * perception, instead of per session inside it; like {@link #batchedVad}, on whenever the stages are.
+     */
+    public boolean batchedFace = true;
+    /**
+     * Batching of the face stage: at 15 fps a session sends a picture every 67 ms and only every few are detected, so
+     * a 5 ms wait gathers the pictures of many sessions while staying well inside a tick.
+     */
+    public GpuBatchConfig faceBatch = GpuBatchConfig.defaults().withMaxWait(DEFAULT_FACE_MAX_WAIT).withMaxBatchSize(DEFAULT_FACE_MAX_BATCH);
     /** Attention heads of 64 dimensions each; the fused feature of a modality has {@code heads * 64} values. */
     public int heads = DEFAULT_HEADS;
     /** Ticks per attention window: one fused-feature record per session and window. */
@@ -68,5 +81,6 @@ public final class GpuStagesConfig implements Serializable {
         }
         batch.validate();
         vadBatch.validate();
+        faceBatch.validate();
     }
 }

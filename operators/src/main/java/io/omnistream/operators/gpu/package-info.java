@@ -35,5 +35,36 @@
  * </ul>
  * Metrics (group {@code gpu}): {@code batches}, {@code batchSize} (frames per batch) and {@code batchMicros}
  * histograms, {@code elements}, {@code vadChunks}, {@code vadFallbacks}, gauge {@code onGpu}.
+ *
+ * <h2>Batched BlazeFace</h2>
+ * {@link io.omnistream.operators.gpu.BatchedFaceOperator} follows the VAD stage on the same partitioning by session
+ * ({@link io.omnistream.operators.gpu.GpuStages#beforePerception}; switched alone by
+ * {@link io.omnistream.operators.gpu.GpuStagesConfig#batchedFace}) and attaches the faces of a camera picture to the
+ * frame ({@code PerceptionFrame.faceDetection}: the picture's seq and the faces in picture pixels with score and the six
+ * keypoints; null = not detected here; schema history version 4); perception's {@code LipTracker} uses them instead of
+ * its ONNX Runtime detector for that picture and keeps tracking, mouth crop and lip features as they are. Choices:
+ * <ul>
+ *   <li><b>Perception's schedule, mirrored.</b> Only pictures perception would look at (usable camera track, a picture
+ *       it has not seen, face mode not {@code OFF}, lip features on) are detected: with {@code EVERY_FRAME} each, with
+ *       {@code EVERY_NTH} (routing off: {@code PerceptionConfig.detectEveryNthFrame}) the first and then every N-th by a
+ *       per-session counter in keyed state (restored after a failover), and the next picture again while the last
+ *       detection found no usable face; {@code TRACK_ONLY} none. In steady state this is exactly the tracker's own
+ *       schedule, so the decisions do not change (BatchedFacePerceptionTest). When the tracker loses its track between
+ *       these detections it still detects that picture on the CPU, as without the stage, and is back in step at the
+ *       stage's next detection.</li>
+ *   <li><b>The detector's input, not a new one.</b> The JPEG is decoded and letterboxed by
+ *       {@code BlazeFaceDetector.letterbox} (the same OpenCV area resize and padding), and decoded by
+ *       {@code BlazeFaceDecoder} (the same anchors and weighted NMS), so the twin's boxes equal ONNX Runtime's within
+ *       about 1e-4 px. The I420 path of the encoder ({@code detectI420}) stays for sources that deliver raw frames.</li>
+ *   <li><b>Only detection pictures wait.</b> A frame with nothing to detect goes straight through unless a frame of its
+ *       session waits for the batch (order per session is kept); a session's next picture arriving while its previous
+ *       one waits runs the batch first, since its schedule depends on what that one showed. 5 ms, up to 256 pictures
+ *       ({@link io.omnistream.operators.gpu.GpuStagesConfig#faceBatch}).</li>
+ *   <li><b>Bad pictures never break a batch.</b> An undecodable picture passes through without faces and is counted
+ *       ({@code gpu.faceBadPictures}); perception reports it as always. A failing encoder leaves the batch to perception
+ *       ({@code gpu.faceFallbacks}).</li>
+ * </ul>
+ * Metrics (group {@code gpu}, besides the engine's): {@code faceDetections}, {@code faceBadPictures},
+ * {@code faceFallbacks}, {@code facePassedStraight}.
  */
 package io.omnistream.operators.gpu;

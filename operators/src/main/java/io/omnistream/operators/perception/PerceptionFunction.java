@@ -6,12 +6,15 @@ import io.omnistream.gpu.logmel.LogMels;
 import io.omnistream.gpu.logmel.StreamingLogMel;
 import io.omnistream.operators.audio.Pcm16;
 import io.omnistream.operators.face.BlazeFaceDetector;
+import io.omnistream.operators.face.Face;
 import io.omnistream.operators.face.LipObservation;
 import io.omnistream.operators.face.LipTracker;
 import io.omnistream.operators.fusion.EarlyFusion;
 import io.omnistream.operators.fusion.FusedFrame;
 import io.omnistream.operators.route.WorkCounter;
 import io.omnistream.operators.vad.SileroVad;
+import io.omnistream.schemas.DetectedFace;
+import io.omnistream.schemas.FaceDetection;
 import io.omnistream.schemas.FaceMode;
 import io.omnistream.schemas.PerceptionFrame;
 import io.omnistream.schemas.RouteDecision;
@@ -47,6 +50,14 @@ import org.slf4j.LoggerFactory;
  * modes choose how often BlazeFace runs (every Nth picture, tracking only, or no camera work, in which case the
  * fusion sees the last face as still and unchanged). Buffers of a path that stayed off for long are released
  * and counted ({@code route.perception.*} counters and accumulators).
+ *
+ * <p>Upstream batched GPU stages may have done part of the work already, carried on the frame: the tick's VAD
+ * probability ({@code vadProbability}, {@link io.omnistream.operators.gpu.BatchedVadOperator}) and the faces in its
+ * camera picture ({@code faceDetection}, {@link io.omnistream.operators.gpu.BatchedFaceOperator}), which are then used
+ * instead of this operator's own ONNX Runtime calls; the tracking between detections, the lip features and the fusion
+ * are the same either way. A picture on which tracking is lost and that carries no upstream faces is still detected
+ * here, as without the stage ({@code work.faceDetect.batched} counts the detections that came from upstream,
+ * {@code work.faceDetect.cpu} those run here).
  */
 public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionFrame, FusedFrame> {
     private static final long serialVersionUID = 1L;
@@ -80,6 +91,9 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
     /** Silent chunks run through a fresh VAD state when the router switches the VAD back on. */
     private static final int VAD_PRIME_CHUNKS = 4;
     private transient WorkCounter faceDetections;
+    /** Detections whose faces came from the batched BlazeFace stage, and those run here (together {@code work.faceDetect.run}). */
+    private transient WorkCounter faceDetectionsBatched;
+    private transient WorkCounter faceDetectionsCpu;
     private transient WorkCounter lipPictures;
     private transient WorkCounter lipPicturesSkipped;
     private transient WorkCounter faceReleased;
@@ -125,6 +139,8 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
         vadReleased = work("memory.vad.released");
         vadPrimed = work("work.vadPrime.run");
         faceDetections = work("work.faceDetect.run");
+        faceDetectionsBatched = work("work.faceDetect.batched");
+        faceDetectionsCpu = work("work.faceDetect.cpu");
         lipPictures = work("work.lips.run");
         lipPicturesSkipped = work("work.lips.skipped");
         faceReleased = work("memory.face.released");
@@ -341,16 +357,22 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
         }
         lipPictures.inc();
         long detectionsBefore = st.lips.detections;
+        long detectorRunsBefore = lipTracker.detectorRuns();
         try {
             LipObservation o;
+            java.util.List<Face> upstream = upstreamFaces(frame, cam);
             if (route == null) {
-                o = lipTracker.observe(st.lips, jpeg);
+                o = lipTracker.observe(st.lips, jpeg, config.detectEveryNthFrame, true, upstream);
             } else {
                 FaceMode mode = route.getFaceMode();
                 int every = mode == FaceMode.EVERY_FRAME ? 1 : Math.max(1, route.getFaceEveryN());
-                o = lipTracker.observe(st.lips, jpeg, every, mode != FaceMode.TRACK_ONLY);
+                o = lipTracker.observe(st.lips, jpeg, every, mode != FaceMode.TRACK_ONLY, upstream);
             }
-            faceDetections.inc(st.lips.detections - detectionsBefore);
+            long detections = st.lips.detections - detectionsBefore;
+            long onCpu = lipTracker.detectorRuns() - detectorRunsBefore;
+            faceDetections.inc(detections);
+            faceDetectionsCpu.inc(onCpu);
+            faceDetectionsBatched.inc(detections - onCpu);
             fusion.fuse(st.fusion, f, o.facePresent, true, o.motion, o.openness);
         } catch (LipTracker.BadPictureException e) {
             report(st, jpeg.length > config.maxJpegBytes ? BadInput.JPEG_OVERSIZED : BadInput.JPEG_CORRUPT, frame, e.getMessage());
@@ -360,6 +382,30 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
             st.lips.loseFace();
             fusion.fuse(st.fusion, f, false, false, 0f, 0f);
         }
+    }
+
+    /**
+     * The faces the batched BlazeFace stage ({@code io.omnistream.operators.gpu.BatchedFaceOperator}) found in this
+     * frame's camera picture, in picture pixels; null when it did not run on this very picture.
+     */
+    static java.util.List<Face> upstreamFaces(PerceptionFrame frame, VideoFrame cam) {
+        FaceDetection d = frame.getFaceDetection();
+        if (d == null || d.getPictureSeq() != cam.getSeq()) {
+            return null;
+        }
+        java.util.List<Face> faces = new java.util.ArrayList<>(d.getFaces().size());
+        for (DetectedFace f : d.getFaces()) {
+            java.util.List<Float> k = f.getKeypoints();
+            if (k.size() != 12) {
+                return null; // not BlazeFace's six keypoints: detect here instead
+            }
+            float[] kp = new float[12];
+            for (int i = 0; i < 12; i++) {
+                kp[i] = k.get(i);
+            }
+            faces.add(new Face(f.getX(), f.getY(), f.getWidth(), f.getHeight(), f.getScore(), kp));
+        }
+        return faces;
     }
 
     private void report(PerceptionState st, BadInput kind, PerceptionFrame frame, String what) {

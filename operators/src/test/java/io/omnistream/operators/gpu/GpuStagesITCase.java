@@ -37,8 +37,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The batched GPU stages as the job adds them ({@link GpuStages#build}), behind the real perception operator, in a
- * MiniCluster (parallelism 2; the GPU where present, else the twins): aligned frames of three sessions (a face with
+ * The batched GPU stages as the job adds them (the VAD and BlazeFace in front of the real perception operator,
+ * {@link GpuStages#beforePerception}; {@link GpuStages#build} behind it), in a MiniCluster (parallelism 2; the GPU
+ * where present, else the twins): aligned frames of three sessions (a face with
  * a changing screen, the same with the router's decision on every frame, audio only) come out as int8 fused
  * features per session and window, with the tokens each modality had, the router's gates, and for the audio-only
  * session exactly the values its own log-mel, projection, attention and quantisation give.
@@ -120,13 +121,39 @@ class GpuStagesITCase {
         DataStream<PerceptionFrame> frames = env.fromData(input, new AvroTypeInfo<>(PerceptionFrame.class))
                 .assignTimestampsAndWatermarks(WatermarkStrategy.<PerceptionFrame>forMonotonousTimestamps()
                         .withTimestampAssigner((f, t) -> f.getTickEndMicros() / 1000));
-        DataStream<FusedFrame> fused = PerceptionPipeline.perceive(frames, perception);
+        // the batched VAD and BlazeFace in front of perception, as the job adds them
+        DataStream<PerceptionFrame> beforePerception = GpuStages.beforePerception(frames, perception,
+                io.omnistream.operators.route.RouteConfig.defaults(), config);
+        DataStream<FusedFrame> fused = PerceptionPipeline.perceive(beforePerception, perception);
         GpuStages.Result stages = GpuStages.build(frames, fused, config);
         List<FusedFeatures> out = new ArrayList<>();
-        try (CloseableIterator<FusedFeatures> it = stages.features.collectAsync()) {
+        // what the stages attached, without the pictures (the collect sink's buffer is small): session, tick, VAD,
+        // faces detected (-1: none attached)
+        DataStream<String> attached = beforePerception.map(f -> f.getSessionId() + "," + f.getTickIndex() + ","
+                + f.getVadProbability() + "," + (f.getFaceDetection() == null ? -1 : f.getFaceDetection().getFaces().size()),
+                org.apache.flink.api.common.typeinfo.Types.STRING);
+        List<String> perceived = new ArrayList<>();
+        try (CloseableIterator<FusedFeatures> it = stages.features.collectAsync();
+                CloseableIterator<String> in = attached.collectAsync()) {
             env.execute("gpu-stages-it");
             it.forEachRemaining(out::add);
+            in.forEachRemaining(perceived::add);
         }
+        assertThat(perceived).hasSameSizeAs(input);
+        Map<String, List<Long>> detected = new HashMap<>();
+        for (String line : perceived) {
+            String[] f = line.split(",");
+            assertThat(Float.parseFloat(f[2])).as("batched VAD of %s", line).isBetween(0f, 1f);
+            int faces = Integer.parseInt(f[3]);
+            if (faces >= 0) {
+                assertThat(faces).as(line).isEqualTo(1);
+                detected.computeIfAbsent(f[0], k -> new ArrayList<>()).add(Long.parseLong(f[1]));
+            }
+        }
+        // routing off: every 5th picture; the router's default face mode: every picture; no camera: none
+        assertThat(detected.get("face")).containsExactlyInAnyOrder(0L, 5L, 10L, 15L, 20L);
+        assertThat(detected.get("routed")).hasSize(TICKS);
+        assertThat(detected).doesNotContainKey("audio");
 
         Map<String, List<FusedFeatures>> bySession = new HashMap<>();
         for (FusedFeatures f : out) {
