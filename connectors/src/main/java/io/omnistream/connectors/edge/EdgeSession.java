@@ -523,10 +523,21 @@ final class EdgeSession {
         return clockOffsetMicros + (System.nanoTime() - startNanos) / 1000;
     }
 
+    /**
+     * A session clock reading as published (media capture times, control messages): placed on the common epoch time
+     * line by the session's start (wall clock, kept across resumes). The job's watermarks compare the capture times of
+     * all sessions of a Kafka partition; on clocks that each started at 0, a session that joined ten minutes after
+     * another sat ten minutes behind the watermark, and the aligner flushed every tick of it as "stalled" before its
+     * second 20 ms chunk came — half of every tick of its audio was lost.
+     */
+    long published(long sessionClockMicros) {
+        return sessionStartEpochMillis * 1000L + sessionClockMicros;
+    }
+
     private void publishAudio(AudioChunker.Chunk c) {
         long now = System.currentTimeMillis() * 1000;
         MediaChunk m = MediaChunk.newBuilder().setSessionId(sessionId).setTrackId("mic").setKind(MediaKind.AUDIO)
-                .setSeq(c.seq()).setCaptureTimeMicros(c.captureTimeMicros()).setArrivalTimeMicros(now)
+                .setSeq(c.seq()).setCaptureTimeMicros(published(c.captureTimeMicros())).setArrivalTimeMicros(now)
                 .setDurationMicros(AudioChunker.CHUNK_SAMPLES * 1_000_000L / AudioChunker.RATE)
                 .setSampleRate(AudioChunker.RATE).setPayload(ByteBuffer.wrap(c.pcm16le())).build();
         publisher.publish(m);
@@ -631,7 +642,7 @@ final class EdgeSession {
         a[2] = capture;
         byte[] jpg = jpeg.encodeI420(frame);
         MediaChunk m = MediaChunk.newBuilder().setSessionId(sessionId).setTrackId(kind.name().toLowerCase())
-                .setKind(kind).setSeq(a[1]++).setCaptureTimeMicros(capture).setArrivalTimeMicros(arrival)
+                .setKind(kind).setSeq(a[1]++).setCaptureTimeMicros(published(capture)).setArrivalTimeMicros(arrival)
                 .setWidth(frame.width()).setHeight(frame.height()).setPayload(ByteBuffer.wrap(jpg)).build();
         publisher.publish(m);
         (kind == MediaKind.SCREEN ? metrics.screenFrames : metrics.cameraFrames).increment();
@@ -640,7 +651,7 @@ final class EdgeSession {
     private void publishControl(ControlType type, String reason) {
         publisher.publish(SessionControl.newBuilder().setSessionId(sessionId).setType(type).setEdgeId(cfg.edgeId())
                 .setTracks(new ArrayList<>(tracks.values())).setTimeMicros(System.currentTimeMillis() * 1000)
-                .setSessionClockMicros(sessionWallMicros()).setReason(reason).build());
+                .setSessionClockMicros(published(sessionWallMicros())).setReason(reason).build());
     }
 
     private static MediaKind kindOf(String s) {

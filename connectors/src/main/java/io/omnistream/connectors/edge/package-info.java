@@ -110,7 +110,11 @@
  * One webrtc-java peer per session. Microphone: {@code AudioTrackSink} 10 ms frames (48 kHz) → mono →
  * {@link io.omnistream.connectors.edge.PcmResampler} (polyphase windowed sinc) → 16 kHz → 20 ms
  * {@code MediaChunk}s on {@code omni.media.audio}; {@code captureTimeMicros} is the session's sample clock (its
- * origin is the time since the session started when the first audio frame came, so audio and video share it).
+ * origin is the time since the session started when the first audio frame came, so audio and video share it),
+ * published on the epoch time line: plus the session's start time (wall clock, kept across resumes), so that all
+ * sessions' capture times are comparable — the job's watermarks take the minimum over a partition's sessions, and
+ * clocks that each started at 0 put a session that joined later minutes behind the watermark (the aligner then cut
+ * half of every one of its ticks as "stalled").
  * Camera: {@code VideoTrackSink}, at most {@code cameraMaxFps} (15), scaled natively ({@code cropAndScale}) to fit
  * 320x240, JPEG with {@code javax.imageio} (no OpenCV natives in the edge; a few ms per picture), on
  * {@code omni.media.video}. Screen: the transceiver named {@code screen} in the offer, at most 1280x720 and 2 fps,

@@ -25,6 +25,10 @@ final class MediaChecks {
             assertThat(c.getSampleRate()).isEqualTo(16000);
             assertThat(c.getDurationMicros()).isEqualTo(20_000);
             assertThat(c.getPayload().remaining()).isEqualTo(640);
+            // one time line for all sessions (the job's watermarks compare them): the session clock placed at the
+            // session's start on the epoch, so capture and edge arrival times are close
+            assertThat(Math.abs(c.getArrivalTimeMicros() - c.getCaptureTimeMicros())).as("capture time on the epoch time line")
+                    .isLessThan(30_000_000L);
             if (i > 0) {
                 assertThat(c.getCaptureTimeMicros() - a.get(i - 1).getCaptureTimeMicros()).isEqualTo(20_000);
                 assertThat(c.getArrivalTimeMicros()).isGreaterThanOrEqualTo(a.get(i - 1).getArrivalTimeMicros());

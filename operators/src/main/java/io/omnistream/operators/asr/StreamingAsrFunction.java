@@ -238,7 +238,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         if (s.pending.contains(event)) {
             if (eventTime != null) {
                 // once the watermark passes the decision's time, every frame the event needs has come, or never will
-                ctx.timerService().registerEventTimeTimer(eventTime);
+                ctx.timerService().registerEventTimeTimer(eventTime + config.eventAudioLagMillis);
             }
             ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + config.eventGiveUpOnAudioMillis);
         }
@@ -248,11 +248,13 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     /**
      * An event waits for its audio (see {@link #audioNeededUntil}); it is applied with the audio that came, when
      * <ul>
-     *   <li>(event time) the watermark has passed the event's own time, the time of the frame at which turn-taking
-     *       decided: every frame stamped up to then has arrived on every input channel, so the missing audio will never
-     *       come (the session stopped sending). Frames and events travel different paths and either may lag by seconds
-     *       under load, checkpoint alignment or a restore; the watermark is the one signal that does not lie about it
-     *       (a wall-clock wait of 1 s once applied an end of turn before its queued audio and lost an utterance);</li>
+     *   <li>(event time) the watermark has passed the event's own time (the time of the frame at which turn-taking
+     *       decided) by {@code eventAudioLagMillis}: every frame stamped up to then has arrived on every input channel,
+     *       so unless this session's media clock lags the job's fastest sessions by more than that, the missing audio
+     *       will never come (the session stopped sending). Frames and events travel different paths and either may lag
+     *       by seconds under load, checkpoint alignment or a restore; the watermark is the signal that does not lie
+     *       about that (a wall-clock wait of 1 s once applied an end of turn before its queued audio and lost an
+     *       utterance). It needs all sessions' media clocks on one time line, which the edge provides;</li>
      *   <li>(processing time) neither a frame of the session nor any progress of the watermark for
      *       {@code eventGiveUpOnAudioMillis}: the watermark stops when every source is idle (the last session left),
      *       and an event without an event time (from a source without timestamps) has only this. While the watermark
@@ -295,7 +297,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             SpeechEvent e = it.next();
             if (audioNeededUntil(e) > s.lastTickEnd) {
                 Long t = s.pendingEventTime.get(e);
-                if (t == null || t > watermark) {
+                if (t == null || t + config.eventAudioLagMillis > watermark) {
                     break;
                 }
                 countAppliedWithoutAudio(s, e, "has no frame up to the watermark " + watermark);

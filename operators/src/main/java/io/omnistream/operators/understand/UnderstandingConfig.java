@@ -40,6 +40,11 @@ public class UnderstandingConfig implements Serializable {
      */
     public long eventGiveUpOnAudioMillis = 30_000;
     /**
+     * How far a session's media clock may lag the job's watermark (which runs with the fastest sessions) before the
+     * watermark alone releases an event still waiting for that session's audio.
+     */
+    public long eventAudioLagMillis = 5_000;
+    /**
      * Audio of the turn in progress kept in keyed state (checkpointed) so that a restored job replays it into a fresh
      * decoder; beyond this the oldest part is dropped and counted ({@code asrReplayAudioTruncated}).
      */

@@ -55,6 +55,9 @@ class StreamingAsrFunctionTest {
                 .collect(Collectors.toList());
     }
 
+    /** How far behind the watermark a session's media may be before its missing audio is given up. */
+    private static final long LAG = new UnderstandingConfig().eventAudioLagMillis;
+
     private static long speechStart() {
         return 500_000;
     }
@@ -193,13 +196,13 @@ class StreamingAsrFunctionTest {
             harness.processElement1(new StreamRecord<>(f, f.getTickEndMicros() / 1000));
         }
         // the watermark of both inputs up to just before the decision: the rest of the audio may still come
-        harness.processWatermark1(new Watermark(decidedAt - 1));
-        harness.processWatermark2(new Watermark(decidedAt - 1));
+        harness.processWatermark1(new Watermark(decidedAt + LAG - 1));
+        harness.processWatermark2(new Watermark(decidedAt + LAG - 1));
         harness.setProcessingTime(20_000); // however long that takes on the wall clock (under the give-up time)
         assertThat(updates()).noneMatch(u -> u.kind == TurnUpdate.Kind.END_OF_TURN);
         // the watermark passes the decision without the rest of the audio: the session stopped sending, apply it
-        harness.processWatermark1(new Watermark(decidedAt));
-        harness.processWatermark2(new Watermark(decidedAt));
+        harness.processWatermark1(new Watermark(decidedAt + LAG));
+        harness.processWatermark2(new Watermark(decidedAt + LAG));
         TurnUpdate fin = updates().get(updates().size() - 1);
         assertThat(fin.kind).isEqualTo(TurnUpdate.Kind.END_OF_TURN);
         assertThat(fin.turnAudio.length / 2).isLessThan(speech.samples.length);
@@ -260,7 +263,7 @@ class StreamingAsrFunctionTest {
             now += 40;
             harness.setProcessingTime(now);
             harness.processElement1(new StreamRecord<>(other.get(i), other.get(i).getTickEndMicros() / 1000));
-            long w = Math.min(decidedAt - 1, mark + i);
+            long w = Math.min(decidedAt + LAG - 1, mark + i);
             harness.processWatermark1(new Watermark(w));
             harness.processWatermark2(new Watermark(w));
         }
@@ -294,11 +297,11 @@ class StreamingAsrFunctionTest {
                 PerceptionFrame::getSessionId, SpeechEvent::getSessionId, Types.STRING);
         harness.initializeState(snapshot);
         harness.open();
-        harness.processWatermark1(new Watermark(decidedAt - 1));
-        harness.processWatermark2(new Watermark(decidedAt - 1));
+        harness.processWatermark1(new Watermark(decidedAt + LAG - 1));
+        harness.processWatermark2(new Watermark(decidedAt + LAG - 1));
         assertThat(updates()).noneMatch(u -> u.kind == TurnUpdate.Kind.END_OF_TURN);
-        harness.processWatermark1(new Watermark(decidedAt));
-        harness.processWatermark2(new Watermark(decidedAt));
+        harness.processWatermark1(new Watermark(decidedAt + LAG));
+        harness.processWatermark2(new Watermark(decidedAt + LAG));
         assertThat(updates()).anyMatch(u -> u.kind == TurnUpdate.Kind.END_OF_TURN && u.turnId == 9);
     }
 
