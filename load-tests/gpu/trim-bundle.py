@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Drops the JavaCPP CUDA preset's JNI libraries that gpu-kernels never loads (NPP, cuSOLVER, cuSPARSE, cuFFT,
-...) from .gpu/lib after ../shared/gpu/make-bundle.sh, keeping jnicudart and jnicublas: the bundle goes from
+...) from .gpu/lib after ../shared/gpu/make-bundle.sh, keeping jnicudart, jnicublas and jninvjpeg (the JPEG camera
+path of BlazeFaceCuda.detectJpeg): the bundle goes from
 61 MiB to 57 MiB, leaving room under the 64 MiB copy limit for the rest of the tree.
 
   usage (project root): python3 load-tests/gpu/trim-bundle.py
@@ -20,7 +21,7 @@ for name in os.listdir(lib):
     with zipfile.ZipFile(src) as zi, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zo:
         for item in zi.infolist():
             n = item.filename
-            if n.endswith(".so") and "libjnicudart" not in n and "libjnicublas" not in n:
+            if n.endswith(".so") and not any(k in n for k in ("libjnicudart", "libjnicublas", "libjninvjpeg")):
                 continue
             zo.writestr(item, zi.read(n))
     shutil.move(tmp, src)

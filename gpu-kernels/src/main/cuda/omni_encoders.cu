@@ -424,6 +424,56 @@ __global__ void __launch_bounds__(256) bf_i420_letterbox(const uint8_t* __restri
     }
 }
 
+// Camera pictures decoded from JPEG on the device by nvJPEG (interleaved RGB, pitch 3*w; meta as above, the offset
+// being the picture's byte offset in src) -> the same BlazeFace input: the letterbox of bf_i420_letterbox without
+// the colour conversion (the decoder's 8-bit RGB is used as it is). io.omnistream.gpu.image.RgbLetterboxTwin is the
+// specification, equal bit for bit.
+__global__ void __launch_bounds__(256) bf_rgb_letterbox(const uint8_t* __restrict__ src, const int* __restrict__ meta,
+                                                        int n, float norm, float* __restrict__ out) {
+    const size_t total = (size_t)n * LB_SIZE * LB_SIZE;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const int pix = (int)(i % (LB_SIZE * LB_SIZE));
+        const size_t item = i / (LB_SIZE * LB_SIZE);
+        const int* m = meta + item * LB_META;
+        const int w = m[1], h = m[2], rw = m[3], rh = m[4];
+        const int dx = pix % LB_SIZE - m[5];
+        const int dy = pix / LB_SIZE - m[6];
+        float* o = out + i * 3;
+        if (dx < 0 || dx >= rw || dy < 0 || dy >= rh) {
+            o[0] = -1.f;
+            o[1] = -1.f;
+            o[2] = -1.f;
+            continue;
+        }
+        const float sx = __int_as_float(m[7]), sy = __int_as_float(m[8]), inv = __int_as_float(m[9]);
+        const uint8_t* p = src + (unsigned)m[0];
+        const float x0 = __fmul_rn((float)dx, sx);
+        const float x1 = fminf(__fmul_rn((float)(dx + 1), sx), (float)w);
+        const float y0 = __fmul_rn((float)dy, sy);
+        const float y1 = fminf(__fmul_rn((float)(dy + 1), sy), (float)h);
+        const int ix0 = (int)x0, ix1 = min(w, (int)ceilf(x1));
+        const int iy0 = (int)y0, iy1 = min(h, (int)ceilf(y1));
+        float r = 0.f, g = 0.f, b = 0.f;
+        for (int y = iy0; y < iy1; y++) {
+            const float wy = __fsub_rn(fminf(y1, (float)(y + 1)), fmaxf(y0, (float)y));
+            const uint8_t* row = p + (size_t)y * w * 3;
+            float rr = 0.f, gg = 0.f, bb = 0.f;
+            for (int x = ix0; x < ix1; x++) {
+                const float wx = __fsub_rn(fminf(x1, (float)(x + 1)), fmaxf(x0, (float)x));
+                rr = __fadd_rn(rr, __fmul_rn(wx, (float)row[3 * x]));
+                gg = __fadd_rn(gg, __fmul_rn(wx, (float)row[3 * x + 1]));
+                bb = __fadd_rn(bb, __fmul_rn(wx, (float)row[3 * x + 2]));
+            }
+            r = __fadd_rn(r, __fmul_rn(wy, rr));
+            g = __fadd_rn(g, __fmul_rn(wy, gg));
+            b = __fadd_rn(b, __fmul_rn(wy, bb));
+        }
+        o[0] = __fsub_rn(__fmul_rn(__fmul_rn(r, inv), norm), 1.f);
+        o[1] = __fsub_rn(__fmul_rn(__fmul_rn(g, inv), norm), 1.f);
+        o[2] = __fsub_rn(__fmul_rn(__fmul_rn(b, inv), norm), 1.f);
+    }
+}
+
 // Candidate detections, one warp per frame: the anchors whose logit >= threshold (set a little below the decoder's
 // minimum score, which the host applies exactly), in anchor order, as rows {anchor, logit, 16 regressions}; at
 // most cap rows per frame, counts[f] = the true number (the host fetches the whole frame when it exceeds cap).

@@ -5,6 +5,7 @@ import io.omnistream.gpu.encoders.face.BlazeFaceDecoder;
 import io.omnistream.gpu.encoders.face.BlazeFaceEncoder;
 import io.omnistream.gpu.encoders.face.BlazeFaceWeights;
 import io.omnistream.gpu.encoders.face.FaceBox;
+import io.omnistream.gpu.encoders.face.JpegFaces;
 import io.omnistream.operators.face.BlazeFaceDetector;
 import io.omnistream.operators.face.LipTracker;
 import io.omnistream.operators.perception.ModelFiles;
@@ -51,6 +52,17 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * usable face; {@code TRACK_ONLY} none. A picture on which perception loses its track between these detections is
  * still detected by perception itself, as without the stage.
  *
+ * <p>Where the pictures are decoded depends on the encoder ({@link FaceJpegDecoding}, default {@code AUTO}). With the
+ * CUDA encoder and nvJPEG usable ({@link BlazeFaceEncoder#decodesJpegOnDevice()}) the batch's JPEG bytes go to
+ * {@link BlazeFaceEncoder#detectJpeg}: decoded on the GPU, letterboxed there by the same geometry and fed to the
+ * network, so the decoded pixels never cross PCIe (only candidates come back); its faces equal the host path's within
+ * the JPEG decoders' differences (boxes within 2 px, scores 0.02: {@code BlazeFaceJpegGpuTest}; measured 0.13 px on
+ * the H200). A picture the device decodes but that is smaller than 16×16 is treated as perception treats it: bad. With the Java twin the host path stays: OpenCV
+ * decodes (as perception does) and {@link BlazeFaceDetector#letterbox} prepares the input, which keeps the twin's
+ * faces equal to perception's own detector; {@code ENCODER} sends the twin's batches through {@code detectJpeg} too
+ * (the JDK's decoder, the specification of the GPU path), which is how the CPU tests check this path's handling of
+ * schedules and bad pictures.
+ *
  * <p>A picture that cannot be decoded passes through without faces and is counted ({@code gpu.faceBadPictures});
  * perception then reports it as always, and the other pictures of the batch are unaffected. A failing encoder
  * leaves the batch's pictures to perception ({@code gpu.faceFallbacks}). Frames with nothing to detect go straight
@@ -78,25 +90,49 @@ public final class BatchedFaceOperator
         public SessionFace() {}
     }
 
-    /** A frame, with its letterboxed picture when it is to be detected ({@code input == null}: passes through). */
+    /**
+     * A frame, with what is to be detected: its letterboxed picture (host path), or its JPEG bytes (device decoding);
+     * neither: passes through.
+     */
     static final class Prepared {
         final PerceptionFrame frame;
         final float[] input;
         final BlazeFaceDetector.Geometry geometry;
         final int pictureWidth;
+        final byte[] jpeg;
+        /** The schedule's count before this detection, restored when the device cannot decode the picture. */
+        final int picturesSinceDetectBefore;
 
         Prepared(PerceptionFrame frame, float[] input, BlazeFaceDetector.Geometry geometry, int pictureWidth) {
             this.frame = frame;
             this.input = input;
             this.geometry = geometry;
             this.pictureWidth = pictureWidth;
+            this.jpeg = null;
+            this.picturesSinceDetectBefore = 0;
+        }
+
+        Prepared(PerceptionFrame frame, byte[] jpeg, int picturesSinceDetectBefore) {
+            this.frame = frame;
+            this.input = null;
+            this.geometry = null;
+            this.pictureWidth = 0;
+            this.jpeg = jpeg;
+            this.picturesSinceDetectBefore = picturesSinceDetectBefore;
+        }
+
+        boolean detects() {
+            return input != null || jpeg != null;
         }
     }
 
     private final PerceptionConfig perception;
+    private final FaceJpegDecoding jpegDecoding;
 
     private transient BlazeFaceEncoder encoder;
     private transient BlazeFaceDecoder decoder;
+    /** Whether pictures are decoded on the GPU ({@link BlazeFaceEncoder#detectJpeg}) rather than on the host. */
+    private transient boolean decodeWithEncoder;
     private transient ValueState<SessionFace> state;
     /** Sessions with a frame waiting for the batch (their later frames wait too, to keep the order). */
     private transient Set<Object> pendingKeys;
@@ -115,15 +151,27 @@ public final class BatchedFaceOperator
      * @param batch      when a batch runs
      */
     public BatchedFaceOperator(PerceptionConfig perception, GpuBatchConfig batch) {
+        this(perception, batch, FaceJpegDecoding.AUTO);
+    }
+
+    /** @param jpegDecoding where the pictures are decoded ({@link FaceJpegDecoding#AUTO}: on the GPU when it can) */
+    public BatchedFaceOperator(PerceptionConfig perception, GpuBatchConfig batch, FaceJpegDecoding jpegDecoding) {
         super(batch);
         this.perception = perception;
+        this.jpegDecoding = jpegDecoding == null ? FaceJpegDecoding.AUTO : jpegDecoding;
     }
 
     /** Adds the operator to routed frames keyed by session id; the output is the same frames, faces attached. */
     public static SingleOutputStreamOperator<PerceptionFrame> apply(KeyedStream<PerceptionFrame, String> frames,
             PerceptionConfig perception, GpuBatchConfig batch) {
+        return apply(frames, perception, batch, FaceJpegDecoding.AUTO);
+    }
+
+    /** As {@link #apply(KeyedStream, PerceptionConfig, GpuBatchConfig)}, decoding where {@code jpegDecoding} says. */
+    public static SingleOutputStreamOperator<PerceptionFrame> apply(KeyedStream<PerceptionFrame, String> frames,
+            PerceptionConfig perception, GpuBatchConfig batch, FaceJpegDecoding jpegDecoding) {
         return frames.transform("gpu: BlazeFace batched across sessions", new AvroTypeInfo<>(PerceptionFrame.class),
-                new BatchedFaceOperator(perception, batch));
+                new BatchedFaceOperator(perception, batch, jpegDecoding));
     }
 
     @Override
@@ -140,6 +188,19 @@ public final class BatchedFaceOperator
                 ModelFiles.require(perception.resolveModelsDir(), ModelFiles.BLAZEFACE_FRONT));
         encoder = Encoders.blazeFace(weights);
         decoder = new BlazeFaceDecoder(perception.faceMinScore, perception.faceNmsIou);
+        decodeWithEncoder = switch (jpegDecoding) {
+            case AUTO -> encoder.onGpu() && encoder.decodesJpegOnDevice();
+            case HOST -> false;
+            case ENCODER -> true;
+        };
+        LOG.info("BlazeFace batched on {}; camera pictures decoded {}", encoder.onGpu() ? "the GPU" : "the CPU (Java twin)",
+                !decodeWithEncoder ? "on the host (OpenCV)" : encoder.decodesJpegOnDevice() ? "on the GPU (nvJPEG)"
+                        : "by the encoder (JDK decoder, the specification)");
+    }
+
+    /** Whether camera pictures go to the encoder's {@code detectJpeg} (nvJPEG on a GPU) instead of OpenCV on the host. */
+    public boolean decodesWithEncoder() {
+        return decodeWithEncoder;
     }
 
     @Override
@@ -188,13 +249,13 @@ public final class BatchedFaceOperator
             flushAll();
         }
         Prepared p = decide(record.getValue());
-        if (p.input == null && !pendingKeys.contains(key)) {
+        if (!p.detects() && !pendingKeys.contains(key)) {
             straight.inc();
             output.collect(record);
             return;
         }
         pendingKeys.add(key);
-        if (p.input != null) {
+        if (p.detects()) {
             pendingDetections.add(key);
         }
         decided = p;
@@ -256,6 +317,18 @@ public final class BatchedFaceOperator
         if (jb != null) {
             jb.duplicate().get(jpeg);
         }
+        if (decodeWithEncoder) {
+            if (jpeg.length == 0 || jpeg.length > perception.maxJpegBytes) {
+                badPicture(frame, cam, jpeg.length == 0 ? "empty JPEG" : "oversized JPEG: " + jpeg.length + " bytes");
+                state.update(s); // as perception: the picture counts as seen, the schedule does not move
+                return pass;
+            }
+            int before = s.picturesSinceDetect;
+            s.picturesSinceDetect = 0;
+            s.detections++;
+            state.update(s);
+            return new Prepared(frame, jpeg, before); // decoded with the batch, on the GPU
+        }
         float[] input = new float[BlazeFaceEncoder.IMAGE];
         BlazeFaceDetector.Geometry geometry;
         int width;
@@ -263,13 +336,7 @@ public final class BatchedFaceOperator
             geometry = BlazeFaceDetector.letterbox(bgr, input, 0);
             width = bgr.cols();
         } catch (LipTracker.BadPictureException | RuntimeException e) {
-            badPictures.inc();
-            if (!loggedBadPicture) {
-                loggedBadPicture = true;
-                LOG.warn("session {} tick {}: camera picture {} not decodable ({}); passed to perception without faces,"
-                        + " counted in gpu.faceBadPictures; further ones are not logged", frame.getSessionId(),
-                        frame.getTickIndex(), cam.getSeq(), e.getMessage());
-            }
+            badPicture(frame, cam, e.getMessage());
             state.update(s); // as perception: the picture counts as seen, the schedule does not move
             return pass;
         }
@@ -279,17 +346,49 @@ public final class BatchedFaceOperator
         return new Prepared(frame, input, geometry, width);
     }
 
+    /** Counts a picture that cannot be decoded (logged once per operator instance). */
+    private void badPicture(PerceptionFrame frame, VideoFrame cam, String why) {
+        badPictures.inc();
+        if (!loggedBadPicture) {
+            loggedBadPicture = true;
+            LOG.warn("session {} tick {}: camera picture {} not decodable ({}); passed to perception without faces,"
+                    + " counted in gpu.faceBadPictures; further ones are not logged", frame.getSessionId(),
+                    frame.getTickIndex(), cam.getSeq(), why);
+        }
+    }
+
     @Override
     protected void runBatch(int group, List<Pending<Prepared>> batch) throws Exception {
         List<Integer> rows = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
-            if (batch.get(i).value.input != null) {
+            if (batch.get(i).value.detects()) {
                 rows.add(i);
             }
         }
         int n = rows.size();
         List<List<FaceBox>> faces = null;
-        if (n > 0) {
+        int[] widths = null;
+        if (n > 0 && decodeWithEncoder) {
+            List<byte[]> jpegs = new ArrayList<>(n);
+            for (int r : rows) {
+                jpegs.add(batch.get(r).value.jpeg);
+            }
+            try {
+                List<JpegFaces> found = encoder.detectJpeg(jpegs, decoder);
+                faces = new ArrayList<>(n);
+                widths = new int[n];
+                for (int r = 0; r < n; r++) {
+                    JpegFaces f = found.get(r);
+                    boolean usable = f.decoded() && f.width() >= 16 && f.height() >= 16; // perception's smallest picture
+                    faces.add(usable ? f.faces() : null);
+                    widths[r] = f.width();
+                }
+            } catch (RuntimeException e) {
+                fallbacks.inc(n);
+                LOG.warn("BlazeFace batch of {} pictures failed; perception detects them itself", n, e);
+                faces = null;
+            }
+        } else if (n > 0) {
             float[] images = new float[n * BlazeFaceEncoder.IMAGE];
             for (int r = 0; r < n; r++) {
                 System.arraycopy(batch.get(rows.get(r)).value.input, 0, images, r * BlazeFaceEncoder.IMAGE, BlazeFaceEncoder.IMAGE);
@@ -318,12 +417,21 @@ public final class BatchedFaceOperator
                 Pending<Prepared> p = batch.get(rows.get(r));
                 List<FaceBox> found = faces.get(r);
                 PerceptionFrame f = p.value.frame;
-                f.setFaceDetection(toRecord(f.getCamera().getSeq(), found)); // records are not shared (no object reuse)
-                detections.inc();
                 setCurrentKey(p.key);
                 SessionFace s = state.value();
+                if (found == null) { // the encoder could not decode it: as a bad picture on the host path
+                    badPicture(f, f.getCamera(), "not decodable by the encoder's JPEG decoder");
+                    if (s != null) {
+                        s.picturesSinceDetect = p.value.picturesSinceDetectBefore;
+                        s.detections--;
+                        state.update(s);
+                    }
+                    continue;
+                }
+                f.setFaceDetection(toRecord(f.getCamera().getSeq(), found)); // records are not shared (no object reuse)
+                detections.inc();
                 if (s != null) {
-                    s.faceFound = usableFace(found, p.value.pictureWidth);
+                    s.faceFound = usableFace(found, widths != null ? widths[r] : p.value.pictureWidth);
                     state.update(s);
                 }
             }

@@ -77,7 +77,7 @@ public final class GpuStages {
         }
         config.validate();
         return BatchedFaceOperator.apply(routed.keyBy(PerceptionFrame::getSessionId, Types.STRING), perception,
-                config.faceBatch).uid(FACE_UID);
+                config.faceBatch, config.faceJpegDecoding).uid(FACE_UID);
     }
 
     /**
@@ -92,7 +92,8 @@ public final class GpuStages {
             return face(withVad, perception, config);
         }
         return BatchedFaceOperator.apply(org.apache.flink.streaming.api.datastream.DataStreamUtils.reinterpretAsKeyedStream(
-                withVad, PerceptionFrame::getSessionId, Types.STRING), perception, config.faceBatch).uid(FACE_UID);
+                withVad, PerceptionFrame::getSessionId, Types.STRING), perception, config.faceBatch, config.faceJpegDecoding)
+                .uid(FACE_UID);
     }
 
     /** The streams the stages add. */

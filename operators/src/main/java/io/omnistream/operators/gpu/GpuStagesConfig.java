@@ -50,6 +50,8 @@ public final class GpuStagesConfig implements Serializable {
      * a 5 ms wait gathers the pictures of many sessions while staying well inside a tick.
      */
     public GpuBatchConfig faceBatch = GpuBatchConfig.defaults().withMaxWait(DEFAULT_FACE_MAX_WAIT).withMaxBatchSize(DEFAULT_FACE_MAX_BATCH);
+    /** Where the face stage decodes camera pictures: on the GPU (nvJPEG) when the encoder can, else with OpenCV. */
+    public FaceJpegDecoding faceJpegDecoding = FaceJpegDecoding.AUTO;
     /** Attention heads of 64 dimensions each; the fused feature of a modality has {@code heads * 64} values. */
     public int heads = DEFAULT_HEADS;
     /** Ticks per attention window: one fused-feature record per session and window. */

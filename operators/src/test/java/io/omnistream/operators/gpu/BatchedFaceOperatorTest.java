@@ -104,8 +104,12 @@ class BatchedFaceOperatorTest {
     }
 
     static BatchedFaceOperator operator() {
+        return operator(FaceJpegDecoding.AUTO);
+    }
+
+    static BatchedFaceOperator operator(FaceJpegDecoding decoding) {
         return new BatchedFaceOperator(PerceptionConfig.defaults(),
-                GpuBatchConfig.defaults().withMaxWait(Duration.ofMillis(5)).withMaxBatchSize(64));
+                GpuBatchConfig.defaults().withMaxWait(Duration.ofMillis(5)).withMaxBatchSize(64), decoding);
     }
 
     static KeyedOneInputStreamOperatorTestHarness<String, PerceptionFrame, PerceptionFrame> harness(BatchedFaceOperator op)
@@ -193,6 +197,16 @@ class BatchedFaceOperatorTest {
 
     @Test
     void detectionsOfInterleavedSessionsMatchOnnxRuntimeOnTheSamePictures() throws Exception {
+        interleavedSessionsMatchOnnxRuntime(FaceJpegDecoding.AUTO);
+    }
+
+    /** The JPEG path of the GPU (the encoder's detectJpeg; here the twin's, with the JDK decoder) keeps ONNX Runtime's faces. */
+    @Test
+    void picturesDecodedByTheEncoderGiveOnnxRuntimesFacesOnTheSameSchedule() throws Exception {
+        interleavedSessionsMatchOnnxRuntime(FaceJpegDecoding.ENCODER);
+    }
+
+    private void interleavedSessionsMatchOnnxRuntime(FaceJpegDecoding decoding) throws Exception {
         int ticks = 12;
         List<PerceptionFrame> in = new ArrayList<>();
         for (long t = 0; t < ticks; t++) {
@@ -203,10 +217,11 @@ class BatchedFaceOperatorTest {
                 in.add(frame("nobody", t, t, null)); // a new picture every tick
             }
         }
-        BatchedFaceOperator op = operator();
+        BatchedFaceOperator op = operator(decoding);
         try (var h = harness(op)) {
             h.setProcessingTime(0);
             h.open();
+            assertThat(op.decodesWithEncoder()).isEqualTo(decoding == FaceJpegDecoding.ENCODER);
             feed(h, in, 6);
             List<PerceptionFrame> out = h.extractOutputValues();
             assertThat(out).hasSize(in.size());
@@ -281,6 +296,16 @@ class BatchedFaceOperatorTest {
 
     @Test
     void aCorruptPictureIsCountedPassedOnAndDoesNotDisturbOtherSessions() throws Exception {
+        corruptPicturesAreCountedAndPassedOn(FaceJpegDecoding.AUTO);
+    }
+
+    /** Pictures the encoder's decoder refuses in the batch: counted, passed on, the session's schedule unmoved. */
+    @Test
+    void aPictureTheEncodersDecoderRefusesIsCountedPassedOnAndDoesNotDisturbOtherSessions() throws Exception {
+        corruptPicturesAreCountedAndPassedOn(FaceJpegDecoding.ENCODER);
+    }
+
+    private void corruptPicturesAreCountedAndPassedOn(FaceJpegDecoding decoding) throws Exception {
         byte[] good = pictures.get("astro")[0];
         byte[] truncated = Arrays.copyOf(good, 20);
         byte[] garbage = new byte[5000];
@@ -293,7 +318,7 @@ class BatchedFaceOperatorTest {
             in.add(frame("portrait", t, t, every));
         }
         in.add(frame("bad", 4, 4, new byte[0], every));
-        BatchedFaceOperator op = operator();
+        BatchedFaceOperator op = operator(decoding);
         try (var h = harness(op)) {
             h.setProcessingTime(0);
             h.open();

@@ -8,6 +8,7 @@ import io.omnistream.gpu.encoders.EncoderModule;
 import io.omnistream.gpu.image.I420Frames;
 import io.omnistream.gpu.image.I420LetterboxTwin;
 import io.omnistream.gpu.image.Letterbox;
+import io.omnistream.gpu.image.NvJpegDecoder;
 import io.omnistream.gpu.runtime.CudaContext;
 import io.omnistream.gpu.runtime.CudaException;
 import io.omnistream.gpu.runtime.PinnedBuffer;
@@ -18,6 +19,8 @@ import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import org.bytedeco.javacpp.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link BlazeFaceEncoder} on the GPU, all frames of a batch per launch: activations NHWC so that the stem (as
@@ -31,6 +34,12 @@ import org.bytedeco.javacpp.Pointer;
  * network's input buffer, the network runs, and {@code bf_candidates} keeps per frame only the anchors that can pass
  * the decoder's score (at most {@link #CANDIDATE_CAP} rows of 18 floats instead of 896 × 17 values); the host reads
  * those back and runs the decoder's weighted NMS on them. Nothing crosses PCIe between the frames and the network.
+ *
+ * <p>{@link #detectJpeg} is the same path for the job's JPEG camera pictures: only the JPEG bytes are staged (pinned)
+ * and decoded on the device by nvJPEG ({@link NvJpegDecoder}, interleaved RGB into a reused device buffer), then
+ * {@code bf_rgb_letterbox} feeds the network, and the candidates come back as above. Pictures nvJPEG refuses are
+ * reported per picture ({@link JpegFaces#error()}); the rest of the batch is unaffected. Where nvJPEG cannot be loaded
+ * ({@link #jpegOnDevice()} false) it falls back to the specification: JDK decoding on the host, then the network here.
  */
 public final class BlazeFaceCuda implements BlazeFaceEncoder {
     private static final int THREADS = 256;
@@ -41,8 +50,14 @@ public final class BlazeFaceCuda implements BlazeFaceEncoder {
     /** Threads packing frames into pinned memory (the common fork-join pool's parallelism, plus the caller). */
     private static final int PACK_THREADS = Math.max(1, Math.min(8, ForkJoinPool.getCommonPoolParallelism() + 1));
 
+    private static final Logger LOG = LoggerFactory.getLogger(BlazeFaceCuda.class);
+
     private final CudaContext cuda;
     private final EncoderModule k;
+    private final NvJpegDecoder.Backend jpegBackend;
+    /** Created on the first JPEG batch; {@code jpegUnavailable} once creating it failed. */
+    private NvJpegDecoder jpeg;
+    private String jpegUnavailable;
     private final long stemW;
     private final long stemB;
     private final long[] dwW = new long[BlazeFaceWeights.BLOCKS.size()];
@@ -60,9 +75,20 @@ public final class BlazeFaceCuda implements BlazeFaceEncoder {
     private long dCand;
     private int enqueued = -1;
     private int readWhole;
+    /** Device pointers of the pictures decoded by nvJPEG ({@link #stageJpeg}) and their letterbox metadata. */
+    private long dRgb;
+    private long dRgbMeta;
+    private int stagedRgb = -1;
 
+    /** With nvJPEG's {@link NvJpegDecoder#DEFAULT_BACKEND} for {@link #detectJpeg}. */
     public BlazeFaceCuda(CudaContext cuda, BlazeFaceWeights w) {
+        this(cuda, w, NvJpegDecoder.DEFAULT_BACKEND);
+    }
+
+    /** @param jpegBackend nvJPEG's back end for {@link #detectJpeg} */
+    public BlazeFaceCuda(CudaContext cuda, BlazeFaceWeights w, NvJpegDecoder.Backend jpegBackend) {
         this.cuda = cuda;
+        this.jpegBackend = jpegBackend;
         EncoderModule module = null;
         try {
             cuda.makeCurrent();
@@ -259,9 +285,143 @@ public final class BlazeFaceCuda implements BlazeFaceEncoder {
         return dImages;
     }
 
+    /**
+     * Whether {@link #detectJpeg} decodes on the device: nvJPEG loads and its handle could be created (tried once; the
+     * reason it could not is logged once).
+     */
+    public boolean jpegOnDevice() {
+        if (jpeg == null && jpegUnavailable == null) {
+            try {
+                jpeg = new NvJpegDecoder(cuda, jpegBackend);
+            } catch (RuntimeException | LinkageError e) {
+                jpegUnavailable = e.toString();
+                LOG.warn("nvJPEG not usable ({}); BlazeFace decodes JPEG camera pictures on the host", jpegUnavailable);
+            }
+        }
+        return jpeg != null;
+    }
+
+    @Override
+    public boolean decodesJpegOnDevice() {
+        return jpegOnDevice();
+    }
+
+    /** Why nvJPEG could not be used, or {@code null}. */
+    public String jpegUnavailableReason() {
+        return jpegUnavailable;
+    }
+
+    /** The device JPEG decoder (after {@link #jpegOnDevice()} returned true), for its counters. */
+    public NvJpegDecoder jpegDecoder() {
+        return jpeg;
+    }
+
+    @Override
+    public List<JpegFaces> detectJpeg(List<byte[]> jpegs, BlazeFaceDecoder decoder) {
+        if (jpegs.isEmpty()) {
+            return List.of();
+        }
+        if (!jpegOnDevice()) {
+            return BlazeFaceEncoder.super.detectJpeg(jpegs, decoder);
+        }
+        NvJpegDecoder.Batch b = stageJpeg(jpegs);
+        int[] decoded = b.decoded();
+        int m = decoded.length;
+        List<List<FaceBox>> faces = List.of();
+        if (m > 0) {
+            enqueueFromRgb(m, decoder.candidateLogit());
+            Letterbox[] g = new Letterbox[m];
+            for (int k = 0; k < m; k++) {
+                g[k] = b.letterbox(decoded[k]);
+            }
+            faces = collect(g, decoder);
+        }
+        List<JpegFaces> out = new ArrayList<>(jpegs.size());
+        int k = 0;
+        for (int i = 0; i < jpegs.size(); i++) {
+            if (k < m && decoded[k] == i) {
+                out.add(JpegFaces.found(b.width(i), b.height(i), faces.get(k++)));
+            } else {
+                out.add(JpegFaces.undecodable(b.error(i)));
+            }
+        }
+        return out;
+    }
+
+    /** Decodes the pictures on the device and uploads the decoded ones' letterbox metadata (asynchronous). */
+    private NvJpegDecoder.Batch stageJpeg(List<byte[]> jpegs) {
+        cuda.makeCurrent();
+        NvJpegDecoder.Batch b = jpeg.decode(jpegs);
+        int[] meta = b.meta();
+        long bytes = meta.length * 4L;
+        PinnedBuffer hm = cuda.pinned("bf.rgbMeta", bytes);
+        hm.buffer().asIntBuffer().put(meta);
+        long d = cuda.pool().get("bf.dRgbMeta", bytes);
+        cuda.upload(d, hm, bytes);
+        dRgb = b.deviceRgb();
+        dRgbMeta = d;
+        stagedRgb = b.decoded().length;
+        enqueued = -1;
+        return b;
+    }
+
+    private void enqueueFromRgb(int n, float candidateLogit) {
+        long dImages = letterboxRgbOnDevice(n);
+        dScores = cuda.pool().get("bf.dScores", (long) n * ANCHORS * 4);
+        dBoxes = cuda.pool().get("bf.dBoxes", (long) n * ANCHORS * BOX * 4);
+        enqueue(dImages, n, dScores, dBoxes);
+        dCounts = cuda.pool().get("bf.dCounts", n * 4L);
+        dCand = cuda.pool().get("bf.dCand", (long) n * CANDIDATE_CAP * BlazeFaceDecoder.CANDIDATE * 4);
+        k.launch("bf_candidates", blocksFor(n * 32L), THREADS, ptr(dScores), ptr(dBoxes), n, candidateLogit, CANDIDATE_CAP,
+                ptr(dCounts), ptr(dCand));
+        enqueued = n;
+    }
+
+    private long letterboxRgbOnDevice(int n) {
+        if (n != stagedRgb) {
+            throw new IllegalStateException(n + " pictures asked, " + stagedRgb + " decoded");
+        }
+        long dImages = cuda.pool().get("bf.dIn", (long) n * IMAGE * 4);
+        k.launch("bf_rgb_letterbox", blocksFor((long) n * INPUT * INPUT), THREADS, ptr(dRgb), ptr(dRgbMeta), n, I420LetterboxTwin.NORM,
+                ptr(dImages));
+        return dImages;
+    }
+
+    /**
+     * The network inputs the device makes from {@code jpegs} (nvJPEG + {@code bf_rgb_letterbox}), decoded pictures
+     * only, in order; returns the batch (which pictures were decoded, their sizes). For the GPU test against the JDK
+     * decoder and {@code RgbLetterboxTwin}.
+     */
+    public NvJpegDecoder.Batch letterboxJpeg(List<byte[]> jpegs, float[] out) {
+        if (!jpegOnDevice()) {
+            throw new IllegalStateException("nvJPEG not usable: " + jpegUnavailable);
+        }
+        NvJpegDecoder.Batch b = stageJpeg(jpegs);
+        int m = b.decoded().length;
+        if (out.length < (long) m * IMAGE) {
+            throw new IllegalArgumentException("out holds " + out.length + " floats, need " + (long) m * IMAGE);
+        }
+        if (m > 0) {
+            long dImages = letterboxRgbOnDevice(m);
+            PinnedBuffer h = cuda.pinned("bf.in", (long) m * IMAGE * 4);
+            cuda.download(h, dImages, (long) m * IMAGE * 4);
+            cuda.synchronize();
+            h.buffer().asFloatBuffer().get(out, 0, m * IMAGE);
+        }
+        return b;
+    }
+
     /** Waits for {@link #enqueueFromI420}, reads the candidates back and decodes each frame into its own pixels. */
     public List<List<FaceBox>> collect(I420Frames frames, BlazeFaceDecoder decoder) {
-        int n = frames.size();
+        Letterbox[] g = new Letterbox[frames.size()];
+        for (int f = 0; f < g.length; f++) {
+            g[f] = frames.letterbox(f);
+        }
+        return collect(g, decoder);
+    }
+
+    private List<List<FaceBox>> collect(Letterbox[] geometry, BlazeFaceDecoder decoder) {
+        int n = geometry.length;
         if (n != enqueued) {
             throw new IllegalStateException(n + " frames to collect, " + enqueued + " enqueued");
         }
@@ -288,7 +448,7 @@ public final class BlazeFaceCuda implements BlazeFaceEncoder {
                 faces = decodeWholeFrame(f, decoder);
                 readWhole++;
             }
-            out.add(BlazeFaceEncoder.toPicture(faces, frames.letterbox(f)));
+            out.add(BlazeFaceEncoder.toPicture(faces, geometry[f]));
         }
         return out;
     }
@@ -341,6 +501,10 @@ public final class BlazeFaceCuda implements BlazeFaceEncoder {
 
     @Override
     public void close() {
+        if (jpeg != null) {
+            jpeg.close();
+            jpeg = null;
+        }
         k.close();
         cuda.close();
     }

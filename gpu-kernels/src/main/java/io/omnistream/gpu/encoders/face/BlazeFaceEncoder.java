@@ -1,8 +1,12 @@
 package io.omnistream.gpu.encoders.face;
 
+import io.omnistream.gpu.image.BadJpegException;
 import io.omnistream.gpu.image.I420Frames;
 import io.omnistream.gpu.image.I420LetterboxTwin;
+import io.omnistream.gpu.image.JdkJpegDecoder;
 import io.omnistream.gpu.image.Letterbox;
+import io.omnistream.gpu.image.RgbLetterboxTwin;
+import io.omnistream.gpu.image.RgbPicture;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,6 +65,59 @@ public interface BlazeFaceEncoder extends AutoCloseable {
         return out;
     }
 
+    /**
+     * Faces in many sessions' JPEG camera pictures (any sizes), in each picture's own pixels, best first — the camera
+     * path of the job, whose pictures travel as JPEG. This default is the specification: each picture decoded on the
+     * host by the JDK ({@link JdkJpegDecoder}), then {@link #detectRgb}. {@link BlazeFaceCuda} uploads only the JPEG
+     * bytes and decodes them on the device with nvJPEG, straight into the letterbox kernel and the network.
+     *
+     * <p>A picture that cannot be decoded gives {@link JpegFaces#undecodable} with the reason, and does not affect the
+     * other pictures of the batch.
+     */
+    default List<JpegFaces> detectJpeg(List<byte[]> jpegs, BlazeFaceDecoder decoder) {
+        List<RgbPicture> decoded = new ArrayList<>(jpegs.size());
+        String[] errors = new String[jpegs.size()];
+        for (int i = 0; i < jpegs.size(); i++) {
+            try {
+                decoded.add(JdkJpegDecoder.decode(jpegs.get(i)));
+            } catch (BadJpegException e) {
+                errors[i] = e.getMessage();
+            }
+        }
+        List<List<FaceBox>> faces = detectRgb(decoded, decoder);
+        List<JpegFaces> out = new ArrayList<>(jpegs.size());
+        int d = 0;
+        for (String error : errors) {
+            if (error != null) {
+                out.add(JpegFaces.undecodable(error));
+            } else {
+                RgbPicture p = decoded.get(d);
+                out.add(JpegFaces.found(p.width(), p.height(), faces.get(d++)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Faces in decoded RGB pictures (any sizes), in each picture's own pixels: {@link RgbLetterboxTwin}, the network,
+     * then {@code decoder} and each picture's {@link Letterbox}. The host half of {@link #detectJpeg}'s specification.
+     */
+    default List<List<FaceBox>> detectRgb(List<RgbPicture> pictures, BlazeFaceDecoder decoder) {
+        int n = pictures.size();
+        float[] images = new float[n * IMAGE];
+        for (int i = 0; i < n; i++) {
+            RgbLetterboxTwin.letterbox(pictures.get(i), images, i * IMAGE);
+        }
+        float[] scores = new float[n * ANCHORS];
+        float[] boxes = new float[n * ANCHORS * BOX];
+        forward(images, n, scores, boxes);
+        List<List<FaceBox>> out = new ArrayList<>(n);
+        for (int f = 0; f < n; f++) {
+            out.add(toPicture(decoder.decode(scores, boxes, f), pictures.get(f).letterbox()));
+        }
+        return out;
+    }
+
     /** Faces in 128×128 input pixels → the frame's pixels. */
     static List<FaceBox> toPicture(List<FaceBox> faces, Letterbox g) {
         List<FaceBox> out = new ArrayList<>(faces.size());
@@ -71,6 +128,14 @@ public interface BlazeFaceEncoder extends AutoCloseable {
     }
 
     default boolean onGpu() {
+        return false;
+    }
+
+    /**
+     * Whether {@link #detectJpeg} decodes the pictures on the GPU (so callers should hand it JPEG bytes rather than
+     * decode on the host); false for the specification, which decodes on the host anyway.
+     */
+    default boolean decodesJpegOnDevice() {
         return false;
     }
 
