@@ -59,6 +59,8 @@ public final class EncoderBenchmark {
                 for (int n : new int[] {64, 256, 1024, 5000, 10000}) {
                     results.put("vad_gpu_kernel_ms_n" + n, gpuVad(cuda, n));
                     results.put("vad_gpu_end_to_end_ms_n" + n, gpuVadEndToEnd(cuda, n));
+                    profileVadStep(cuda, n, results);
+                    gpuVadResident(cuda, n, results);
                 }
             }
             BlazeFaceWeights faceWeights = BlazeFaceWeights.load(EncoderModels.require(EncoderModels.BLAZEFACE_FRONT));
@@ -70,16 +72,7 @@ public final class EncoderBenchmark {
         } else {
             results.put("device", "none: " + GpuRuntime.unavailableReason());
         }
-        StringBuilder json = new StringBuilder("{\n");
-        int i = 0;
-        for (Map.Entry<String, Object> e : results.entrySet()) {
-            json.append("  \"").append(e.getKey()).append("\": ");
-            json.append(e.getValue() instanceof String s ? "\"" + s.replace("\"", "'") + "\"" : e.getValue());
-            json.append(++i < results.size() ? ",\n" : "\n");
-        }
-        json.append("}\n");
-        Files.writeString(out, json);
-        System.out.print(json);
+        BenchResults.write(out, results);
     }
 
     /**
@@ -245,6 +238,104 @@ public final class EncoderBenchmark {
             t[r] = (System.nanoTime() - t0) / 1e6;
         }
         return median(t);
+    }
+
+    /**
+     * Where {@link SileroVadCuda#step}'s time goes on the host side: packing the caller's windows and states into pinned
+     * memory, unpacking states and probabilities (median wall times of 30), and the PCIe copies (CUDA events, mean of 10).
+     */
+    private static void profileVadStep(SileroVadCuda cuda, int n, Map<String, Object> results) {
+        var ctx = cuda.context();
+        ctx.makeCurrent();
+        long winBytes = (long) n * SileroVadEncoder.WINDOW * 4;
+        long stateBytes = (long) n * SileroVadEncoder.STATE * 4;
+        float[] windows = noise(n * SileroVadEncoder.WINDOW, 4);
+        float[] state = noise(n * SileroVadEncoder.STATE, 5);
+        float[] p = new float[n];
+        PinnedBuffer hw = ctx.pinned("prof.win", winBytes);
+        PinnedBuffer hs = ctx.pinned("prof.state", stateBytes);
+        PinnedBuffer hp = ctx.pinned("prof.prob", n * 4L);
+        long dWin = ctx.pool().get("prof.dWin", winBytes);
+        long dState = ctx.pool().get("prof.dState", stateBytes);
+        double[] pack = new double[30];
+        double[] unpack = new double[30];
+        for (int r = -5; r < pack.length; r++) {
+            long t0 = System.nanoTime();
+            hw.buffer().asFloatBuffer().put(windows, 0, n * SileroVadEncoder.WINDOW);
+            hs.buffer().asFloatBuffer().put(state, 0, n * SileroVadEncoder.STATE);
+            long t1 = System.nanoTime();
+            hs.buffer().asFloatBuffer().get(state, 0, n * SileroVadEncoder.STATE);
+            hp.buffer().asFloatBuffer().get(p, 0, n);
+            long t2 = System.nanoTime();
+            if (r >= 0) {
+                pack[r] = (t1 - t0) / 1e6;
+                unpack[r] = (t2 - t1) / 1e6;
+            }
+        }
+        float up = ctx.timeMillis(() -> {
+            for (int r = 0; r < 10; r++) {
+                ctx.upload(dWin, hw, winBytes);
+                ctx.upload(dState, hs, stateBytes);
+            }
+        }) / 10;
+        float down = ctx.timeMillis(() -> {
+            for (int r = 0; r < 10; r++) {
+                ctx.download(hs, dState, stateBytes);
+            }
+        }) / 10;
+        results.put("vad_step_profile_pack_ms_n" + n, median(pack));
+        results.put("vad_step_profile_h2d_ms_n" + n, Math.round(up * 1000) / 1000.0);
+        results.put("vad_step_profile_d2h_ms_n" + n, Math.round(down * 1000) / 1000.0);
+        results.put("vad_step_profile_unpack_ms_n" + n, median(unpack));
+    }
+
+    /**
+     * The device-resident path end to end, median wall time of 30 steps: each session's new 512 samples (its own
+     * {@code float[]}, as an operator holds them) written into {@link SileroVadCuda#chunkInput}, then
+     * {@link SileroVadCuda#stepResident} (chunks and slots up, gather, the kernel sequence, scatter, probabilities
+     * down). Also the two parts alone, and reading every session's state out (what a checkpoint would cost).
+     */
+    private static void gpuVadResident(SileroVadCuda cuda, int n, Map<String, Object> results) {
+        cuda.reserveSessions(n);
+        float[][] chunks = new float[n][];
+        int[] slots = new int[n];
+        for (int s = 0; s < n; s++) {
+            chunks[s] = noise(SileroVadEncoder.CHUNK, 100 + s);
+            slots[s] = n - 1 - s;
+        }
+        float[] p = new float[n];
+        double[] whole = new double[30];
+        double[] write = new double[30];
+        double[] stepOnly = new double[30];
+        for (int r = -5; r < whole.length; r++) {
+            long t0 = System.nanoTime();
+            java.nio.FloatBuffer in = cuda.chunkInput(n);
+            for (int s = 0; s < n; s++) {
+                in.put(chunks[s]);
+            }
+            long t1 = System.nanoTime();
+            cuda.stepResident(slots, n, p);
+            long t2 = System.nanoTime();
+            if (r >= 0) {
+                whole[r] = (t2 - t0) / 1e6;
+                write[r] = (t1 - t0) / 1e6;
+                stepOnly[r] = (t2 - t1) / 1e6;
+            }
+        }
+        float[] hc = new float[n * SileroVadEncoder.STATE];
+        float[] context = new float[n * SileroVadEncoder.CONTEXT];
+        double[] read = new double[10];
+        for (int r = -2; r < read.length; r++) {
+            long t0 = System.nanoTime();
+            cuda.readSessions(slots, n, hc, context);
+            if (r >= 0) {
+                read[r] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        results.put("vad_gpu_resident_end_to_end_ms_n" + n, median(whole));
+        results.put("vad_gpu_resident_write_chunks_ms_n" + n, median(write));
+        results.put("vad_gpu_resident_step_call_ms_n" + n, median(stepOnly));
+        results.put("vad_gpu_resident_read_all_states_ms_n" + n, median(read));
     }
 
     private static float[] noise(int n, long seed) {

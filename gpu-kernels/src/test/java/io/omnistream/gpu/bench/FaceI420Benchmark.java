@@ -1,5 +1,8 @@
 package io.omnistream.gpu.bench;
 
+import static io.omnistream.gpu.bench.BenchResults.percentile;
+import static io.omnistream.gpu.bench.BenchResults.round3;
+
 import io.omnistream.gpu.encoders.EncoderModels;
 import io.omnistream.gpu.encoders.face.BlazeFaceCuda;
 import io.omnistream.gpu.encoders.face.BlazeFaceDecoder;
@@ -11,7 +14,6 @@ import io.omnistream.gpu.image.I420LetterboxTwin;
 import io.omnistream.gpu.runtime.CudaContext;
 import io.omnistream.gpu.runtime.GpuRuntime;
 import io.omnistream.gpu.testutils.CameraFrameSet;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,10 +56,10 @@ public final class FaceI420Benchmark {
         for (int rep = 0; rep < 3; rep++) {
             I420LetterboxTwin.letterbox(one, distinctImages);
         }
-        r.put("host_letterbox_twin_ms_per_frame", round((System.nanoTime() - t0) / 1e6 / (3 * distinct)));
+        r.put("host_letterbox_twin_ms_per_frame", round3((System.nanoTime() - t0) / 1e6 / (3 * distinct)));
         if (!GpuRuntime.available()) {
             r.put("device", "none: " + GpuRuntime.unavailableReason());
-            write(out, r);
+            BenchResults.write(out, r);
             return;
         }
         r.put("device", GpuRuntime.device().toString());
@@ -85,11 +87,11 @@ public final class FaceI420Benchmark {
                     e2e[i] = (System.nanoTime() - s) / 1e6;
                 }
                 String k = "_n" + n;
-                r.put("i420_e2e_p50_ms" + k, round(pct(e2e, 50)));
-                r.put("i420_e2e_p99_ms" + k, round(pct(e2e, 99)));
-                r.put("i420_e2e_mean_ms" + k, round(Arrays.stream(e2e).average().orElse(0)));
-                r.put("i420_frames_per_s" + k, Math.round(n / (pct(e2e, 50) / 1000)));
-                r.put("i420_sessions_at_15fps" + k, Math.round(n / (pct(e2e, 50) / 1000) / 15));
+                r.put("i420_e2e_p50_ms" + k, round3(percentile(e2e, 50)));
+                r.put("i420_e2e_p99_ms" + k, round3(percentile(e2e, 99)));
+                r.put("i420_e2e_mean_ms" + k, round3(Arrays.stream(e2e).average().orElse(0)));
+                r.put("i420_frames_per_s" + k, Math.round(n / (percentile(e2e, 50) / 1000)));
+                r.put("i420_sessions_at_15fps" + k, Math.round(n / (percentile(e2e, 50) / 1000) / 15));
                 r.put("i420_faces" + k, faces.stream().mapToInt(List::size).sum());
                 // Stages.
                 double[] up = new double[10];
@@ -99,14 +101,14 @@ public final class FaceI420Benchmark {
                     ctx.synchronize();
                     up[i] = (System.nanoTime() - s) / 1e6;
                 }
-                r.put("i420_stage_pack_and_upload_ms" + k, round(pct(up, 50)));
+                r.put("i420_stage_pack_and_upload_ms" + k, round3(percentile(up, 50)));
                 r.put("i420_upload_bytes" + k, frames.totalBytes());
                 float thr = decoder.candidateLogit();
                 double dev = 0;
                 for (int i = 0; i < 20; i++) {
                     dev += ctx.timeMillis(() -> gpu.enqueueFromI420(n, thr));
                 }
-                r.put("i420_stage_gpu_letterbox_network_candidates_ms" + k, round(dev / 20));
+                r.put("i420_stage_gpu_letterbox_network_candidates_ms" + k, round3(dev / 20));
                 long dIn = ctx.pool().get("bf.dIn", (long) n * BlazeFaceEncoder.IMAGE * 4);
                 long dS = ctx.pool().get("bf.dScores", (long) n * BlazeFaceEncoder.ANCHORS * 4);
                 long dB = ctx.pool().get("bf.dBoxes", (long) n * BlazeFaceEncoder.ANCHORS * BlazeFaceEncoder.BOX * 4);
@@ -114,7 +116,7 @@ public final class FaceI420Benchmark {
                 for (int i = 0; i < 20; i++) {
                     net += ctx.timeMillis(() -> gpu.enqueue(dIn, n, dS, dB));
                 }
-                r.put("i420_stage_gpu_network_only_ms" + k, round(net / 20));
+                r.put("i420_stage_gpu_network_only_ms" + k, round3(net / 20));
                 double[] col = new double[10];
                 for (int i = 0; i < col.length; i++) {
                     gpu.enqueueFromI420(n, thr);
@@ -123,7 +125,7 @@ public final class FaceI420Benchmark {
                     gpu.collect(frames, decoder);
                     col[i] = (System.nanoTime() - s) / 1e6;
                 }
-                r.put("i420_stage_candidates_down_and_nms_ms" + k, round(pct(col, 50)));
+                r.put("i420_stage_candidates_down_and_nms_ms" + k, round3(percentile(col, 50)));
                 // Host-float path: 128x128 floats from the host, full outputs back, decoder on the host.
                 float[] sc = new float[n * BlazeFaceEncoder.ANCHORS];
                 float[] bx = new float[sc.length * BlazeFaceEncoder.BOX];
@@ -142,36 +144,13 @@ public final class FaceI420Benchmark {
                     }
                     hostFaces = c;
                 }
-                r.put("hostfloat_forward_decode_p50_ms" + k, round(pct(hf, 50)));
-                r.put("hostfloat_forward_decode_p99_ms" + k, round(pct(hf, 99)));
+                r.put("hostfloat_forward_decode_p50_ms" + k, round3(percentile(hf, 50)));
+                r.put("hostfloat_forward_decode_p99_ms" + k, round3(percentile(hf, 99)));
                 r.put("hostfloat_faces" + k, hostFaces);
                 r.put("hostfloat_upload_bytes" + k, (long) n * BlazeFaceEncoder.IMAGE * 4);
                 System.out.println(r);
             }
         }
-        write(out, r);
-    }
-
-    private static double pct(double[] t, int p) {
-        double[] s = t.clone();
-        Arrays.sort(s);
-        return s[Math.min(s.length - 1, (int) Math.ceil(p / 100.0 * s.length) - 1)];
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
-    }
-
-    private static void write(Path out, Map<String, Object> r) throws java.io.IOException {
-        StringBuilder json = new StringBuilder("{\n");
-        int i = 0;
-        for (Map.Entry<String, Object> e : r.entrySet()) {
-            json.append("  \"").append(e.getKey()).append("\": ");
-            json.append(e.getValue() instanceof String s ? "\"" + s.replace("\"", "'") + "\"" : e.getValue());
-            json.append(++i < r.size() ? ",\n" : "\n");
-        }
-        json.append("}\n");
-        Files.writeString(out, json);
-        System.out.print(json);
+        BenchResults.write(out, r);
     }
 }

@@ -1,5 +1,8 @@
 package io.omnistream.gpu.bench;
 
+import static io.omnistream.gpu.bench.BenchResults.percentile;
+import static io.omnistream.gpu.bench.BenchResults.round3;
+
 import io.omnistream.gpu.encoders.EncoderModels;
 import io.omnistream.gpu.encoders.face.BlazeFaceCuda;
 import io.omnistream.gpu.encoders.face.BlazeFaceDecoder;
@@ -8,7 +11,6 @@ import io.omnistream.gpu.encoders.face.JpegFaces;
 import io.omnistream.gpu.image.NvJpegDecoder;
 import io.omnistream.gpu.runtime.GpuRuntime;
 import io.omnistream.gpu.testutils.JpegPictureSet;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,7 +45,7 @@ public final class FaceJpegBenchmark {
                 + " bytes, cycled");
         if (!GpuRuntime.available()) {
             r.put("device", "none: " + GpuRuntime.unavailableReason());
-            write(out, r);
+            BenchResults.write(out, r);
             return;
         }
         r.put("device", GpuRuntime.device());
@@ -95,13 +97,13 @@ public final class FaceJpegBenchmark {
                     }
                     long allocations = cuda.context().pool().allocations();
                     cuda.detectJpeg(batch, decoder);
-                    double p50 = pct(t, 50);
+                    double p50 = percentile(t, 50);
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("batch", n);
-                    m.put("jpeg_mb", round(batchBytes / 1e6));
-                    m.put("detect_jpeg_p50_ms", round(p50));
-                    m.put("detect_jpeg_max_ms", round(pct(t, 100)));
-                    m.put("nvjpeg_decode_p50_ms", round(pct(dec, 50)));
+                    m.put("jpeg_mb", round3(batchBytes / 1e6));
+                    m.put("detect_jpeg_p50_ms", round3(p50));
+                    m.put("detect_jpeg_max_ms", round3(percentile(t, 100)));
+                    m.put("nvjpeg_decode_p50_ms", round3(percentile(dec, 50)));
                     m.put("pictures_per_s", Math.round(n / (p50 / 1000)));
                     m.put("sessions_at_15fps", Math.round(n / (p50 / 1000) / 15));
                     m.put("faces", faces);
@@ -114,29 +116,6 @@ public final class FaceJpegBenchmark {
                 r.put(key, "failed: " + e);
             }
         }
-        write(out, r);
-    }
-
-    private static double pct(double[] t, int p) {
-        double[] s = t.clone();
-        Arrays.sort(s);
-        return s[Math.min(s.length - 1, Math.max(0, (int) Math.ceil(p / 100.0 * s.length) - 1))];
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
-    }
-
-    private static void write(Path out, Map<String, Object> r) throws java.io.IOException {
-        StringBuilder json = new StringBuilder("{\n");
-        int i = 0;
-        for (Map.Entry<String, Object> e : r.entrySet()) {
-            json.append("  \"").append(e.getKey()).append("\": ");
-            json.append(e.getValue() instanceof String s ? "\"" + s.replace("\"", "'") + "\"" : e.getValue());
-            json.append(++i < r.size() ? ",\n" : "\n");
-        }
-        json.append("}\n");
-        Files.writeString(out, json);
-        System.out.print(json);
+        BenchResults.write(out, r);
     }
 }

@@ -1,5 +1,7 @@
 package io.omnistream.gpu.bench;
 
+import static io.omnistream.gpu.bench.BenchResults.percentile;
+
 import io.omnistream.gpu.attention.GatedAttentionCuda;
 import io.omnistream.gpu.encoders.EncoderModule;
 import io.omnistream.gpu.encoders.text.MiniLmCuda;
@@ -98,23 +100,14 @@ public final class TextEncoderBenchmark {
                     put(r, "api_ms_n" + n, e2e);
                     put(r, "api_int8_ms_n" + n, int8);
                     put(r, "kernels_ms_n" + n, kernels);
-                    r.put("api_sentences_per_s_n" + n, Math.round(n / (pct(e2e, 50) / 1e3)));
+                    r.put("api_sentences_per_s_n" + n, Math.round(n / (percentile(e2e, 50) / 1e3)));
                     r.put("kernels_sentences_per_s_n" + n, Math.round(n / (mean(kernels) / 1e3)));
                 }
             }
         } else {
             r.put("device", "none: " + GpuRuntime.unavailableReason());
         }
-        StringBuilder json = new StringBuilder("{\n");
-        int i = 0;
-        for (Map.Entry<String, Object> e : r.entrySet()) {
-            json.append("  \"").append(e.getKey()).append("\": ");
-            json.append(e.getValue() instanceof String s ? "\"" + s.replace("\"", "'") + "\"" : e.getValue());
-            json.append(++i < r.size() ? ",\n" : "\n");
-        }
-        json.append("}\n");
-        Files.writeString(out, json);
-        System.out.print(json);
+        BenchResults.write(out, r);
     }
 
     private static double twin(MiniLmWeights w, List<int[]> pool) {
@@ -129,15 +122,9 @@ public final class TextEncoderBenchmark {
     }
 
     private static void put(Map<String, Object> r, String key, double[] ms) {
-        r.put(key + "_p50", round(pct(ms, 50)));
-        r.put(key + "_p99", round(pct(ms, 99)));
+        r.put(key + "_p50", round(percentile(ms, 50)));
+        r.put(key + "_p99", round(percentile(ms, 99)));
         r.put(key + "_mean", round(mean(ms)));
-    }
-
-    private static double pct(double[] v, double p) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[(int) Math.min(s.length - 1, Math.ceil(p / 100 * s.length) - 1)];
     }
 
     private static double mean(double[] v) {

@@ -73,10 +73,17 @@ public abstract class AbstractGpuBatchOperator<IN, P, OUT> extends AbstractStrea
 
     protected abstract boolean kernelOnGpu();
 
+    /** Whether the kernel runs on a GPU (else the Java twin). */
+    public boolean onGpu() {
+        return kernelOnGpu();
+    }
+
     protected abstract void closeKernel() throws Exception;
 
-    /** The batch group of an element; elements of one group are launched together. */
-    protected abstract int batchGroup(IN element);
+    /** The batch group of an element; elements of one group are launched together. One group unless overridden. */
+    protected int batchGroup(IN element) {
+        return 0;
+    }
 
     /**
      * Validates and prepares an element in its own key context; returns {@code null} (after logging) to reject bad

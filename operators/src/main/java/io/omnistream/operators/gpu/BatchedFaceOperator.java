@@ -208,11 +208,6 @@ public final class BatchedFaceOperator
         return encoder != null && encoder.onGpu();
     }
 
-    /** Whether the encoder runs on a GPU (else the Java twin). */
-    public boolean onGpu() {
-        return kernelOnGpu();
-    }
-
     /** Pictures that could not be decoded (passed through for perception to report). */
     public long badPictureCount() {
         return badPictures == null ? 0 : badPictures.getCount();
@@ -260,11 +255,6 @@ public final class BatchedFaceOperator
         }
         decided = p;
         super.processElement(record);
-    }
-
-    @Override
-    protected int batchGroup(PerceptionFrame element) {
-        return 0;
     }
 
     @Override

@@ -135,11 +135,6 @@ public final class BatchedVadOperator
         return released == null ? 0 : released.count();
     }
 
-    /** Whether the encoder runs on a GPU (else the Java twin). */
-    public boolean onGpu() {
-        return kernelOnGpu();
-    }
-
     @Override
     protected boolean kernelOnGpu() {
         return encoder != null && encoder.onGpu();
@@ -151,11 +146,6 @@ public final class BatchedVadOperator
             encoder.close();
             encoder = null;
         }
-    }
-
-    @Override
-    protected int batchGroup(PerceptionFrame element) {
-        return 0;
     }
 
     @Override

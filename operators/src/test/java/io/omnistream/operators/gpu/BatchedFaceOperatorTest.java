@@ -1,5 +1,7 @@
 package io.omnistream.operators.gpu;
 
+import static io.omnistream.operators.gpu.BatchedFrameHarness.feed;
+import static io.omnistream.operators.gpu.BatchedFrameHarness.harness;
 import static io.omnistream.operators.perception.PerceptionTestData.astronaut;
 import static io.omnistream.operators.perception.PerceptionTestData.face;
 import static io.omnistream.operators.perception.PerceptionTestData.jpeg;
@@ -27,9 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.junit.jupiter.api.AfterAll;
@@ -110,24 +110,6 @@ class BatchedFaceOperatorTest {
     static BatchedFaceOperator operator(FaceJpegDecoding decoding) {
         return new BatchedFaceOperator(PerceptionConfig.defaults(),
                 GpuBatchConfig.defaults().withMaxWait(Duration.ofMillis(5)).withMaxBatchSize(64), decoding);
-    }
-
-    static KeyedOneInputStreamOperatorTestHarness<String, PerceptionFrame, PerceptionFrame> harness(BatchedFaceOperator op)
-            throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(op, PerceptionFrame::getSessionId, Types.STRING);
-    }
-
-    /** Feeds frames, letting the batch wait pass after every {@code every} frames, and flushes at the end. */
-    static void feed(KeyedOneInputStreamOperatorTestHarness<String, PerceptionFrame, PerceptionFrame> h,
-            List<PerceptionFrame> frames, int every) throws Exception {
-        int i = 0;
-        for (PerceptionFrame f : frames) {
-            h.processElement(f, f.getTickEndMicros() / 1000);
-            if (++i % every == 0) {
-                h.setProcessingTime(h.getProcessingTime() + 5);
-            }
-        }
-        h.setProcessingTime(h.getProcessingTime() + 5);
     }
 
     /** Ticks of the session's output frames that carry a detection. */

@@ -1,5 +1,7 @@
 package io.omnistream.operators.gpu;
 
+import static io.omnistream.operators.gpu.BatchedFrameHarness.feed;
+import static io.omnistream.operators.gpu.BatchedFrameHarness.harness;
 import static io.omnistream.operators.perception.PerceptionTestData.CARDS_005;
 import static io.omnistream.operators.perception.PerceptionTestData.LIBRIVOX_0880;
 import static io.omnistream.operators.perception.PerceptionTestData.LIBRIVOX_0930;
@@ -114,27 +116,6 @@ class BatchedVadOperatorTest {
     private static BatchedVadOperator operator(RouteConfig routing) {
         return new BatchedVadOperator(PerceptionConfig.defaults(), routing,
                 GpuBatchConfig.defaults().withMaxWait(Duration.ofMillis(2)).withMaxBatchSize(1024));
-    }
-
-    private static KeyedOneInputStreamOperatorTestHarness<String, PerceptionFrame, PerceptionFrame> harness(BatchedVadOperator op)
-            throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(op, PerceptionFrame::getSessionId, Types.STRING);
-    }
-
-    /**
-     * Feeds frames, letting the 2 ms batch wait pass after every {@code every} frames (so batches hold one or several
-     * frames per session), and flushes at the end.
-     */
-    private static void feed(KeyedOneInputStreamOperatorTestHarness<String, PerceptionFrame, PerceptionFrame> h,
-            List<PerceptionFrame> frames, int every) throws Exception {
-        int i = 0;
-        for (PerceptionFrame f : frames) {
-            h.processElement(f, f.getTickEndMicros() / 1000);
-            if (++i % every == 0) {
-                h.setProcessingTime(h.getProcessingTime() + 2);
-            }
-        }
-        h.setProcessingTime(h.getProcessingTime() + 2);
     }
 
     /** Per session, the probability perception's own VAD (ONNX Runtime) reports for each tick, as it keeps it. */

@@ -267,7 +267,11 @@ public final class BlazeFaceCuda implements BlazeFaceEncoder {
         if (n != staged) {
             throw new IllegalStateException(n + " frames asked, " + staged + " staged");
         }
-        long dImages = letterboxOnDevice(n);
+        enqueueWithCandidates(letterboxOnDevice(n), n, candidateLogit);
+    }
+
+    /** Queues the network on the letterboxed inputs {@code dImages} and the candidate selection that {@code collect} reads. */
+    private void enqueueWithCandidates(long dImages, int n, float candidateLogit) {
         dScores = cuda.pool().get("bf.dScores", (long) n * ANCHORS * 4);
         dBoxes = cuda.pool().get("bf.dBoxes", (long) n * ANCHORS * BOX * 4);
         enqueue(dImages, n, dScores, dBoxes);
@@ -329,7 +333,7 @@ public final class BlazeFaceCuda implements BlazeFaceEncoder {
         int m = decoded.length;
         List<List<FaceBox>> faces = List.of();
         if (m > 0) {
-            enqueueFromRgb(m, decoder.candidateLogit());
+            enqueueWithCandidates(letterboxRgbOnDevice(m), m, decoder.candidateLogit());
             Letterbox[] g = new Letterbox[m];
             for (int k = 0; k < m; k++) {
                 g[k] = b.letterbox(decoded[k]);
@@ -363,18 +367,6 @@ public final class BlazeFaceCuda implements BlazeFaceEncoder {
         stagedRgb = b.decoded().length;
         enqueued = -1;
         return b;
-    }
-
-    private void enqueueFromRgb(int n, float candidateLogit) {
-        long dImages = letterboxRgbOnDevice(n);
-        dScores = cuda.pool().get("bf.dScores", (long) n * ANCHORS * 4);
-        dBoxes = cuda.pool().get("bf.dBoxes", (long) n * ANCHORS * BOX * 4);
-        enqueue(dImages, n, dScores, dBoxes);
-        dCounts = cuda.pool().get("bf.dCounts", n * 4L);
-        dCand = cuda.pool().get("bf.dCand", (long) n * CANDIDATE_CAP * BlazeFaceDecoder.CANDIDATE * 4);
-        k.launch("bf_candidates", blocksFor(n * 32L), THREADS, ptr(dScores), ptr(dBoxes), n, candidateLogit, CANDIDATE_CAP,
-                ptr(dCounts), ptr(dCand));
-        enqueued = n;
     }
 
     private long letterboxRgbOnDevice(int n) {
