@@ -125,6 +125,68 @@ __global__ void __launch_bounds__(256) vad_decode(const float* __restrict__ stat
     }
 }
 
+// Device-resident sessions (SileroVadCuda.stepResident): each session owns a slot holding its 64 context samples
+// (slotCtx [capacity][64]) and its (h, c) (slotState [capacity][256]); a step uploads only the new 512-sample chunks.
+// Gather: window row r = slotCtx[slots[r]] ++ chunks[r], state row r = slotState[slots[r]] (then the usual sequence).
+__global__ void __launch_bounds__(256) vad_slot_gather(const int* __restrict__ slots, const float* __restrict__ chunks,
+                                                       const float* __restrict__ slotCtx, const float* __restrict__ slotState,
+                                                       int n, float* __restrict__ windows, float* __restrict__ state) {
+    const int per = VAD_WINDOW + VAD_STATE;
+    const size_t total = (size_t)n * per;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const size_t r = i / per;
+        const int k = (int)(i % per);
+        const size_t slot = (size_t)slots[r];
+        if (k < VAD_WINDOW - 512) {
+            windows[r * VAD_WINDOW + k] = slotCtx[slot * (VAD_WINDOW - 512) + k];
+        } else if (k < VAD_WINDOW) {
+            windows[r * VAD_WINDOW + k] = chunks[r * 512 + (k - (VAD_WINDOW - 512))];
+        } else {
+            state[r * VAD_STATE + (k - VAD_WINDOW)] = slotState[slot * VAD_STATE + (k - VAD_WINDOW)];
+        }
+    }
+}
+
+// Scatter after the step: slotCtx[slots[r]] = the last 64 samples of chunks[r], slotState[slots[r]] = state row r.
+__global__ void __launch_bounds__(256) vad_slot_scatter(const int* __restrict__ slots, const float* __restrict__ chunks,
+                                                        const float* __restrict__ state, int n, float* __restrict__ slotCtx,
+                                                        float* __restrict__ slotState) {
+    const int ctx = VAD_WINDOW - 512;
+    const int per = ctx + VAD_STATE;
+    const size_t total = (size_t)n * per;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const size_t r = i / per;
+        const int k = (int)(i % per);
+        const size_t slot = (size_t)slots[r];
+        if (k < ctx) {
+            slotCtx[slot * ctx + k] = chunks[r * 512 + (512 - ctx) + k];
+        } else {
+            slotState[slot * VAD_STATE + (k - ctx)] = state[r * VAD_STATE + (k - ctx)];
+        }
+    }
+}
+
+// A session's record [h c | context] (320 floats) to or from its slot: toSlots != 0 writes records into the slots
+// (restore from Flink state), else reads them (for a checkpoint).
+__global__ void __launch_bounds__(256) vad_slot_records(const int* __restrict__ slots, int n, int toSlots,
+                                                        float* __restrict__ records, float* __restrict__ slotCtx,
+                                                        float* __restrict__ slotState) {
+    const int ctx = VAD_WINDOW - 512;
+    const int per = VAD_STATE + ctx;
+    const size_t total = (size_t)n * per;
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+        const size_t r = i / per;
+        const int k = (int)(i % per);
+        const size_t slot = (size_t)slots[r];
+        float* dev = k < VAD_STATE ? slotState + slot * VAD_STATE + k : slotCtx + slot * ctx + (k - VAD_STATE);
+        if (toSlots) {
+            *dev = records[i];
+        } else {
+            records[i] = *dev;
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // BlazeFace front 128x128 (io.omnistream.gpu.encoders.face.BlazeFaceTwin). Activations NHWC, i.e. row-major
 // [n*H*W][C], so the 1x1 convolutions are GEMMs over all frames' pixels.

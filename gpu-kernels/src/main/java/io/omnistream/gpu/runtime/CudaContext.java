@@ -11,6 +11,7 @@ import static org.bytedeco.cuda.global.cudart.cuEventDestroy;
 import static org.bytedeco.cuda.global.cudart.cuEventElapsedTime;
 import static org.bytedeco.cuda.global.cudart.cuEventRecord;
 import static org.bytedeco.cuda.global.cudart.cuEventSynchronize;
+import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoDAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoHAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemcpyHtoDAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemsetD8Async;
@@ -131,6 +132,13 @@ public final class CudaContext implements AutoCloseable {
     public void download(PinnedBuffer dst, long src, long bytes) {
         if (bytes > 0) {
             Cu.check(cuMemcpyDtoHAsync(dst.pointer(), src, bytes, stream), "cuMemcpyDtoHAsync");
+        }
+    }
+
+    /** Asynchronously copies {@code bytes} bytes between two device addresses. */
+    public void copy(long dst, long src, long bytes) {
+        if (bytes > 0) {
+            Cu.check(cuMemcpyDtoDAsync(dst, src, bytes, stream), "cuMemcpyDtoDAsync");
         }
     }
 

@@ -6,6 +6,8 @@ import static io.omnistream.gpu.encoders.EncoderModule.ptr;
 import io.omnistream.gpu.encoders.EncoderModule;
 import io.omnistream.gpu.runtime.CudaContext;
 import io.omnistream.gpu.runtime.PinnedBuffer;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 
 /**
  * {@link SileroVadEncoder} on the GPU: every session of a step through one sequence of launches — the STFT, the
@@ -14,6 +16,14 @@ import io.omnistream.gpu.runtime.PinnedBuffer;
  * ReLU, the LSTM cell, the decoder). Weights are uploaded once from {@link SileroVadWeights}. Owns its
  * {@link CudaContext}; buffers are reused across steps. Must equal {@link SileroVadTwin} within the tolerance of its
  * GPU test.
+ *
+ * <p>Two ways in. {@link #step} is the {@link SileroVadEncoder} contract: windows and states cross PCIe both ways every
+ * step (21 MB at 5,000 sessions). The resident path keeps every session's context and (h, c) on the device in a slot
+ * of its own between steps, so a step moves only the new audio up and the probabilities down: the caller writes each
+ * session's 512 new samples straight into the pinned buffer of {@link #chunkInput} and calls {@link #stepResident}
+ * with the sessions' slots; {@link #readSessions} and {@link #writeSessions} move a session's state (h, c and context,
+ * the fields of {@link VadStreams.State}) out for a checkpoint and back in on restore, bit for bit. Both paths run the
+ * same kernel sequence on the same numbers, so they give identical results.
  */
 public final class SileroVadCuda implements SileroVadEncoder {
     private static final int THREADS = 256;
@@ -27,6 +37,11 @@ public final class SileroVadCuda implements SileroVadEncoder {
     private final long bSum;
     private final long decW;
     private final float decB;
+    /** Sessions' slots on the device: {@code [capacity][CONTEXT]} context and {@code [capacity][STATE]} (h, c). */
+    private long slotCtx;
+    private long slotState;
+    private int capacity;
+    private boolean[] slotSeen = new boolean[0];
 
     public SileroVadCuda(CudaContext cuda, SileroVadWeights w) {
         this.cuda = cuda;
@@ -145,6 +160,174 @@ public final class SileroVadCuda implements SileroVadEncoder {
         k.gemmRowMajor(n, 4 * HIDDEN, 2 * HIDDEN, xh, wCat, gates);
         k.launch("vad_lstm", blocksFor((long) n * HIDDEN), THREADS, ptr(gates), ptr(bSum), n, ptr(dState));
         k.launch("vad_decode", blocksFor((long) n * 32), THREADS, ptr(dState), ptr(decW), decB, n, ptr(dProb));
+    }
+
+    /**
+     * Makes room for sessions in slots {@code 0 .. capacity-1}; slots that already exist keep their state, new ones
+     * start as a fresh session (zero state and context). Never shrinks.
+     */
+    public void reserveSessions(int newCapacity) {
+        if (newCapacity <= capacity) {
+            return;
+        }
+        cuda.makeCurrent();
+        int grown = Math.max(newCapacity, capacity + capacity / 2);
+        long oldCtxBytes = (long) capacity * CONTEXT * 4;
+        long oldStateBytes = (long) capacity * STATE * 4;
+        long keepCtx = 0;
+        long keepState = 0;
+        if (capacity > 0) {
+            // the pool frees a slot's buffer when it grows: park the sessions while the slots are reallocated
+            keepCtx = cuda.pool().get("vad.slotCtx.keep", oldCtxBytes);
+            keepState = cuda.pool().get("vad.slotState.keep", oldStateBytes);
+            cuda.copy(keepCtx, slotCtx, oldCtxBytes);
+            cuda.copy(keepState, slotState, oldStateBytes);
+            cuda.synchronize();
+        }
+        long ctxBytes = (long) grown * CONTEXT * 4;
+        long stateBytes = (long) grown * STATE * 4;
+        long newCtx = cuda.pool().get("vad.slotCtx", ctxBytes);
+        long newState = cuda.pool().get("vad.slotState", stateBytes);
+        cuda.zero(newCtx, ctxBytes);
+        cuda.zero(newState, stateBytes);
+        if (capacity > 0) {
+            cuda.copy(newCtx, keepCtx, oldCtxBytes);
+            cuda.copy(newState, keepState, oldStateBytes);
+        }
+        cuda.synchronize();
+        slotCtx = newCtx;
+        slotState = newState;
+        capacity = grown;
+        slotSeen = new boolean[grown];
+    }
+
+    /** Slots available without {@link #reserveSessions}. */
+    public int sessionCapacity() {
+        return capacity;
+    }
+
+    /**
+     * The pinned buffer the caller fills with the next chunk of each of {@code n} sessions before {@link #stepResident}:
+     * row {@code r}'s {@value #CHUNK} samples at {@code [r * CHUNK, (r + 1) * CHUNK)}. Valid until the next call of this
+     * method with a larger {@code n}.
+     */
+    public FloatBuffer chunkInput(int n) {
+        return cuda.pinned("vad.chunks", (long) n * CHUNK * 4).buffer().asFloatBuffer();
+    }
+
+    /**
+     * One step for {@code n} device-resident sessions: row {@code r} is session slot {@code slots[r]} (distinct, below
+     * {@link #sessionCapacity}) with the chunk written at row {@code r} of {@link #chunkInput}; the slot's context and
+     * (h, c) advance on the device exactly as {@link #step} would advance the caller's window and state.
+     */
+    public void stepResident(int[] slots, int n, float[] probOut) {
+        if (n < 0 || slots.length < n || probOut.length < n) {
+            throw new IllegalArgumentException("n = " + n + ", " + slots.length + " slots, probOut holds " + probOut.length);
+        }
+        if (n == 0) {
+            return;
+        }
+        cuda.makeCurrent();
+        long dSlots = uploadSlots(slots, n);
+        long chunkBytes = (long) n * CHUNK * 4;
+        PinnedBuffer hc = cuda.pinned("vad.chunks", chunkBytes);
+        PinnedBuffer hp = cuda.pinned("vad.prob", n * 4L);
+        long dChunks = cuda.pool().get("vad.dChunks", chunkBytes);
+        long dWin = cuda.pool().get("vad.dWin", (long) n * WINDOW * 4);
+        long dState = cuda.pool().get("vad.dState", (long) n * STATE * 4);
+        long dProb = cuda.pool().get("vad.dProb", n * 4L);
+        cuda.upload(dChunks, hc, chunkBytes);
+        k.launch("vad_slot_gather", blocksFor((long) n * (WINDOW + STATE)), THREADS, ptr(dSlots), ptr(dChunks), ptr(slotCtx),
+                ptr(slotState), n, ptr(dWin), ptr(dState));
+        enqueue(dWin, dState, dProb, n);
+        k.launch("vad_slot_scatter", blocksFor((long) n * (CONTEXT + STATE)), THREADS, ptr(dSlots), ptr(dChunks), ptr(dState), n,
+                ptr(slotCtx), ptr(slotState));
+        cuda.download(hp, dProb, n * 4L);
+        cuda.synchronize();
+        hp.buffer().asFloatBuffer().get(probOut, 0, n);
+    }
+
+    /**
+     * Copies the state of sessions {@code slots[0..n)} to the host: row {@code r}'s (h, c) into
+     * {@code hc[r * STATE ..]} and its context into {@code context[r * CONTEXT ..]}, bit for bit.
+     */
+    public void readSessions(int[] slots, int n, float[] hc, float[] context) {
+        checkRecords(slots, n, hc, context);
+        if (n == 0) {
+            return;
+        }
+        cuda.makeCurrent();
+        long dSlots = uploadSlots(slots, n);
+        long bytes = (long) n * (STATE + CONTEXT) * 4;
+        long dRec = cuda.pool().get("vad.dRecords", bytes);
+        PinnedBuffer h = cuda.pinned("vad.records", bytes);
+        k.launch("vad_slot_records", blocksFor((long) n * (STATE + CONTEXT)), THREADS, ptr(dSlots), n, 0, ptr(dRec), ptr(slotCtx),
+                ptr(slotState));
+        cuda.download(h, dRec, bytes);
+        cuda.synchronize();
+        FloatBuffer f = h.buffer().asFloatBuffer();
+        for (int r = 0; r < n; r++) {
+            f.get(hc, r * STATE, STATE);
+            f.get(context, r * CONTEXT, CONTEXT);
+        }
+    }
+
+    /** Sets the state of sessions {@code slots[0..n)} (the layout of {@link #readSessions}), e.g. restored from Flink state. */
+    public void writeSessions(int[] slots, int n, float[] hc, float[] context) {
+        checkRecords(slots, n, hc, context);
+        if (n == 0) {
+            return;
+        }
+        cuda.makeCurrent();
+        long dSlots = uploadSlots(slots, n);
+        long bytes = (long) n * (STATE + CONTEXT) * 4;
+        long dRec = cuda.pool().get("vad.dRecords", bytes);
+        PinnedBuffer h = cuda.pinned("vad.records", bytes);
+        FloatBuffer f = h.buffer().asFloatBuffer();
+        for (int r = 0; r < n; r++) {
+            f.put(hc, r * STATE, STATE);
+            f.put(context, r * CONTEXT, CONTEXT);
+        }
+        cuda.upload(dRec, h, bytes);
+        k.launch("vad_slot_records", blocksFor((long) n * (STATE + CONTEXT)), THREADS, ptr(dSlots), n, 1, ptr(dRec), ptr(slotCtx),
+                ptr(slotState));
+        cuda.synchronize();
+    }
+
+    private void checkRecords(int[] slots, int n, float[] hc, float[] context) {
+        if (n < 0 || slots.length < n || hc.length < (long) n * STATE || context.length < (long) n * CONTEXT) {
+            throw new IllegalArgumentException("n = " + n + ": " + slots.length + " slots, " + hc.length + " state floats, "
+                    + context.length + " context samples");
+        }
+    }
+
+    /** Checks the slots (in range, distinct: rows of one step must not race on a slot) and queues their upload. */
+    private long uploadSlots(int[] slots, int n) {
+        try {
+            for (int r = 0; r < n; r++) {
+                int s = slots[r];
+                if (s < 0 || s >= capacity) {
+                    throw new IllegalArgumentException("slot " + s + " outside 0.." + (capacity - 1) + " (reserveSessions)");
+                }
+                if (slotSeen[s]) {
+                    throw new IllegalArgumentException("slot " + s + " twice in one call");
+                }
+                slotSeen[s] = true;
+            }
+        } finally {
+            for (int r = 0; r < n; r++) {
+                int s = slots[r];
+                if (s >= 0 && s < capacity) {
+                    slotSeen[s] = false;
+                }
+            }
+        }
+        PinnedBuffer h = cuda.pinned("vad.slots", n * 4L);
+        IntBuffer ib = h.buffer().asIntBuffer();
+        ib.put(slots, 0, n);
+        long d = cuda.pool().get("vad.dSlots", n * 4L);
+        cuda.upload(d, h, n * 4L);
+        return d;
     }
 
     public CudaContext context() {

@@ -122,6 +122,144 @@ class SileroVadGpuTest {
         }
     }
 
+    @Test
+    void residentSessionsFollowTheTwinAndTheirStateMovesOutAndBackExactly() {
+        int sessions = 300;
+        int steps = 24;
+        SplittableRandom r = new SplittableRandom(11);
+        // sessions scattered over the slots, a different subset stepping each time
+        int[] slotOf = new int[sessions];
+        for (int s = 0; s < sessions; s++) {
+            slotOf[s] = (s * 7 + 3) % 1000;
+        }
+        float[][] hc = new float[sessions][SileroVadEncoder.STATE];
+        float[][] ctx = new float[sessions][SileroVadEncoder.CONTEXT];
+        double worst = 0;
+        try (SileroVadCuda cuda = new SileroVadCuda(GpuRuntime.newContext(), weights)) {
+            SileroVadTwin twin = new SileroVadTwin(weights);
+            cuda.reserveSessions(500);
+            for (int step = 0; step < steps; step++) {
+                if (step == 8) {
+                    // growing keeps every session where it was
+                    float[] before = new float[sessions * SileroVadEncoder.STATE];
+                    float[] beforeCtx = new float[sessions * SileroVadEncoder.CONTEXT];
+                    int[] live = Arrays.stream(slotOf).filter(x -> x < 500).toArray();
+                    cuda.readSessions(live, live.length, before, beforeCtx);
+                    cuda.reserveSessions(1000);
+                    float[] after = new float[before.length];
+                    float[] afterCtx = new float[beforeCtx.length];
+                    cuda.readSessions(live, live.length, after, afterCtx);
+                    assertThat(after).containsExactly(before);
+                    assertThat(afterCtx).containsExactly(beforeCtx);
+                }
+                if (step == 16) {
+                    // a checkpoint's state (the twin's) restored into the slots: from here both run from equal state
+                    int[] all = Arrays.copyOf(slotOf, sessions);
+                    float[] h = new float[sessions * SileroVadEncoder.STATE];
+                    float[] c = new float[sessions * SileroVadEncoder.CONTEXT];
+                    for (int s = 0; s < sessions; s++) {
+                        System.arraycopy(hc[s], 0, h, s * SileroVadEncoder.STATE, SileroVadEncoder.STATE);
+                        System.arraycopy(ctx[s], 0, c, s * SileroVadEncoder.CONTEXT, SileroVadEncoder.CONTEXT);
+                    }
+                    cuda.writeSessions(all, sessions, h, c);
+                    float[] h2 = new float[h.length];
+                    float[] c2 = new float[c.length];
+                    cuda.readSessions(all, sessions, h2, c2);
+                    assertThat(h2).containsExactly(h);
+                    assertThat(c2).containsExactly(c);
+                }
+                int cap = step < 8 ? 500 : 1000;
+                int[] rows = new int[sessions];
+                int n = 0;
+                for (int s = 0; s < sessions; s++) {
+                    if (slotOf[s] < cap && (step % 5 != s % 5)) {
+                        rows[n++] = s;
+                    }
+                }
+                float[] windows = new float[n * SileroVadEncoder.WINDOW];
+                float[] state = new float[n * SileroVadEncoder.STATE];
+                int[] slots = new int[n];
+                java.nio.FloatBuffer in = cuda.chunkInput(n);
+                for (int i = 0; i < n; i++) {
+                    int s = rows[i];
+                    slots[i] = slotOf[s];
+                    float[] chunk = new float[SileroVadEncoder.CHUNK];
+                    for (int k = 0; k < chunk.length; k++) {
+                        chunk[k] = (float) (Math.sin((step * 512 + k) * (0.01 + s * 1e-4)) * 0.4 + r.nextDouble(-0.05, 0.05));
+                    }
+                    in.put(chunk);
+                    System.arraycopy(ctx[s], 0, windows, i * SileroVadEncoder.WINDOW, SileroVadEncoder.CONTEXT);
+                    System.arraycopy(chunk, 0, windows, i * SileroVadEncoder.WINDOW + SileroVadEncoder.CONTEXT, SileroVadEncoder.CHUNK);
+                    System.arraycopy(hc[s], 0, state, i * SileroVadEncoder.STATE, SileroVadEncoder.STATE);
+                    System.arraycopy(chunk, SileroVadEncoder.CHUNK - SileroVadEncoder.CONTEXT, ctx[s], 0, SileroVadEncoder.CONTEXT);
+                }
+                float[] pg = new float[n];
+                float[] pt = new float[n];
+                cuda.stepResident(slots, n, pg);
+                twin.step(windows, state, pt, n);
+                float[] gh = new float[n * SileroVadEncoder.STATE];
+                float[] gc = new float[n * SileroVadEncoder.CONTEXT];
+                cuda.readSessions(slots, n, gh, gc);
+                for (int i = 0; i < n; i++) {
+                    int s = rows[i];
+                    double d = Math.abs(pg[i] - pt[i]);
+                    worst = Math.max(worst, d);
+                    assertThat(d).as("step %d session %d", step, s).isLessThanOrEqualTo(TOLERANCE);
+                    System.arraycopy(state, i * SileroVadEncoder.STATE, hc[s], 0, SileroVadEncoder.STATE);
+                    for (int k = 0; k < SileroVadEncoder.STATE; k++) {
+                        assertThat((double) Math.abs(gh[i * SileroVadEncoder.STATE + k] - hc[s][k])).isLessThanOrEqualTo(TOLERANCE);
+                    }
+                    assertThat(Arrays.copyOfRange(gc, i * SileroVadEncoder.CONTEXT, (i + 1) * SileroVadEncoder.CONTEXT))
+                            .as("context of session %d", s).containsExactly(ctx[s]);
+                }
+            }
+            // the resident path runs the same kernels on the same numbers as step(): bit-equal results
+            int n = 64;
+            int[] slots = new int[n];
+            float[] windows = new float[n * SileroVadEncoder.WINDOW];
+            float[] state = new float[n * SileroVadEncoder.STATE];
+            float[] h = new float[n * SileroVadEncoder.STATE];
+            float[] c = new float[n * SileroVadEncoder.CONTEXT];
+            java.nio.FloatBuffer in = cuda.chunkInput(n);
+            for (int i = 0; i < n; i++) {
+                slots[i] = 999 - i;
+                for (int k = 0; k < SileroVadEncoder.WINDOW; k++) {
+                    windows[i * SileroVadEncoder.WINDOW + k] = (float) r.nextDouble(-0.5, 0.5);
+                }
+                for (int k = 0; k < SileroVadEncoder.STATE; k++) {
+                    state[i * SileroVadEncoder.STATE + k] = (float) r.nextDouble(-0.5, 0.5);
+                }
+                System.arraycopy(windows, i * SileroVadEncoder.WINDOW, c, i * SileroVadEncoder.CONTEXT, SileroVadEncoder.CONTEXT);
+                in.put(windows, i * SileroVadEncoder.WINDOW + SileroVadEncoder.CONTEXT, SileroVadEncoder.CHUNK);
+            }
+            System.arraycopy(state, 0, h, 0, h.length);
+            cuda.writeSessions(slots, n, h, c);
+            float[] pr = new float[n];
+            cuda.stepResident(slots, n, pr);
+            float[] ps = new float[n];
+            cuda.step(windows, state, ps, n);
+            cuda.readSessions(slots, n, h, c);
+            assertThat(pr).containsExactly(ps);
+            assertThat(h).containsExactly(state);
+        }
+        System.out.printf("Silero VAD GPU resident sessions vs twin, %d sessions x %d steps: max |dp| %.3e%n", sessions, steps, worst);
+    }
+
+    @Test
+    void residentCallsRefuseSlotsOutsideTheReservationOrTwiceInOneStep() {
+        try (SileroVadCuda cuda = new SileroVadCuda(GpuRuntime.newContext(), weights)) {
+            cuda.reserveSessions(4);
+            cuda.chunkInput(2);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> cuda.stepResident(new int[] {1, 1}, 2, new float[2]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> cuda.stepResident(new int[] {0, 4}, 2, new float[2]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside");
+            float[] p = new float[2];
+            cuda.stepResident(new int[] {1, 0}, 2, p); // still usable after refusals
+            assertThat(p[0]).isBetween(0f, 1f);
+        }
+    }
+
     private static void append(float[][] acc, float[][] more) {
         for (int s = 0; s < acc.length; s++) {
             float[] j = Arrays.copyOf(acc[s], acc[s].length + more[s].length);
