@@ -62,7 +62,10 @@ public final class AudioChunker {
         }
         if (!started) {
             started = true;
-            emittedSamples = Math.max(0, originMicros.getAsLong()) * RATE / 1_000_000L;
+            // the first chunk starts on the next whole 20 ms of the session clock: with the session's start on the
+            // chunk grid of the epoch (EdgeSession#published), chunks then tile the aligner's tick grid
+            long samples = Math.max(0, originMicros.getAsLong()) * RATE / 1_000_000L;
+            emittedSamples = Math.floorDiv(samples + CHUNK_SAMPLES - 1, CHUNK_SAMPLES) * CHUNK_SAMPLES;
         }
         if (resampler == null || sampleRate != inRate) {
             resampler = new PcmResampler(sampleRate, RATE);

@@ -88,6 +88,8 @@ final class EdgeSession {
     private final long seqBase;
     /** Wall-clock start of the session itself (of its first peer), carried in resume tokens. */
     final long sessionStartEpochMillis;
+    /** Where the session clock's 0 lies on the epoch time line as published: the start on the 20 ms chunk grid. */
+    private final long mediaOriginMicros;
     final boolean resumed;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final JpegEncoder jpeg;
@@ -150,6 +152,8 @@ final class EdgeSession {
         this.clockOffsetMicros = from.clockMicros();
         this.seqBase = from.seqBase();
         this.sessionStartEpochMillis = from.sessionStartEpochMillis();
+        long chunkMicros = AudioChunker.CHUNK_SAMPLES * 1_000_000L / AudioChunker.RATE;
+        this.mediaOriginMicros = Math.floorDiv(sessionStartEpochMillis * 1000L, chunkMicros) * chunkMicros;
         this.resumed = resumed;
         this.cfg = cfg;
         this.publisher = publisher;
@@ -528,10 +532,11 @@ final class EdgeSession {
      * line by the session's start (wall clock, kept across resumes). The job's watermarks compare the capture times of
      * all sessions of a Kafka partition; on clocks that each started at 0, a session that joined ten minutes after
      * another sat ten minutes behind the watermark, and the aligner flushed every tick of it as "stalled" before its
-     * second 20 ms chunk came — half of every tick of its audio was lost.
+     * second 20 ms chunk came — half of every tick of its audio was lost. The start is rounded down to the 20 ms chunk
+     * grid, so that a tick of the aligner's epoch grid holds whole chunks (sessions stay within 20 ms of each other).
      */
     long published(long sessionClockMicros) {
-        return sessionStartEpochMillis * 1000L + sessionClockMicros;
+        return mediaOriginMicros + sessionClockMicros;
     }
 
     private void publishAudio(AudioChunker.Chunk c) {

@@ -111,7 +111,8 @@
  * {@link io.omnistream.connectors.edge.PcmResampler} (polyphase windowed sinc) → 16 kHz → 20 ms
  * {@code MediaChunk}s on {@code omni.media.audio}; {@code captureTimeMicros} is the session's sample clock (its
  * origin is the time since the session started when the first audio frame came, so audio and video share it),
- * published on the epoch time line: plus the session's start time (wall clock, kept across resumes), so that all
+ * published on the epoch time line: plus the session's start time (wall clock rounded down to the 20 ms chunk grid,
+ * kept across resumes), so that all
  * sessions' capture times are comparable — the job's watermarks take the minimum over a partition's sessions, and
  * clocks that each started at 0 put a session that joined later minutes behind the watermark (the aligner then cut
  * half of every one of its ticks as "stalled").

@@ -38,6 +38,19 @@ class AudioChunkerTest {
     }
 
     @Test
+    void theFirstChunkStartsOnTheNextWholeTwentyMilliseconds() {
+        List<AudioChunker.Chunk> out = new ArrayList<>();
+        AudioChunker c = new AudioChunker(out::add, () -> 1_234_567L); // mic starts 1.234567 s into the session
+        for (int i = 0; i < 10; i++) {
+            c.onFrame(frame(48000, 2, (short) 1000), 16, 48000, 2, 480);
+        }
+        assertThat(out).isNotEmpty();
+        for (int i = 0; i < out.size(); i++) {
+            assertThat(out.get(i).captureTimeMicros()).isEqualTo(1_240_000L + i * 20_000L);
+        }
+    }
+
+    @Test
     void passesSixteenKilohertzMonoThroughUnchanged() {
         List<AudioChunker.Chunk> out = new ArrayList<>();
         AudioChunker c = new AudioChunker(out::add, () -> 0);

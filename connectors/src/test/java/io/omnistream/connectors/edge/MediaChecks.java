@@ -29,6 +29,7 @@ final class MediaChecks {
             // session's start on the epoch, so capture and edge arrival times are close
             assertThat(Math.abs(c.getArrivalTimeMicros() - c.getCaptureTimeMicros())).as("capture time on the epoch time line")
                     .isLessThan(30_000_000L);
+            assertThat(c.getCaptureTimeMicros() % 20_000).as("audio chunks on the 20 ms grid of the epoch").isZero();
             if (i > 0) {
                 assertThat(c.getCaptureTimeMicros() - a.get(i - 1).getCaptureTimeMicros()).isEqualTo(20_000);
                 assertThat(c.getArrivalTimeMicros()).isGreaterThanOrEqualTo(a.get(i - 1).getArrivalTimeMicros());
