@@ -219,7 +219,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             feed(s, tick);
             maybePartial(frame.getSessionId(), s, tick.end, out);
         }
-        applyReadyEvents(frame.getSessionId(), s, false, out);
+        applyReadyEvents(frame.getSessionId(), s, Long.MIN_VALUE, null, out);
         persist(s);
     }
 
@@ -234,7 +234,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         if (eventTime != null) {
             s.pendingEventTime.put(event, eventTime);
         }
-        applyReadyEvents(event.getSessionId(), s, false, out);
+        applyReadyEvents(event.getSessionId(), s, Long.MIN_VALUE, null, out);
         if (s.pending.contains(event)) {
             if (eventTime != null) {
                 // once the watermark passes the decision's time, every frame the event needs has come, or never will
@@ -269,7 +269,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             return;
         }
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
-            applyPassedByWatermark(ctx.getCurrentKey(), s, timestamp, out);
+            applyReadyEvents(ctx.getCurrentKey(), s, timestamp, null, out);
             persist(s);
             return;
         }
@@ -283,38 +283,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             ctx.timerService().registerProcessingTimeTimer(wait);
             return;
         }
-        for (SpeechEvent e : s.pending) {
-            countAppliedWithoutAudio(s, e, "sent no frame for " + quiet + " ms");
-        }
-        applyReadyEvents(ctx.getCurrentKey(), s, true, out);
+        applyReadyEvents(ctx.getCurrentKey(), s, Long.MIN_VALUE, "sent no frame for " + quiet + " ms", out);
         persist(s);
-    }
-
-    /** Applies, in order, the pending events that are ready or whose event time the watermark has passed. */
-    private void applyPassedByWatermark(String sessionId, Session s, long watermark, Collector<TurnUpdate> out) throws Exception {
-        Iterator<SpeechEvent> it = s.pending.iterator();
-        while (it.hasNext()) {
-            SpeechEvent e = it.next();
-            if (audioNeededUntil(e) > s.lastTickEnd) {
-                Long t = s.pendingEventTime.get(e);
-                if (t == null || t + config.eventAudioLagMillis > watermark) {
-                    break;
-                }
-                countAppliedWithoutAudio(s, e, "has no frame up to the watermark " + watermark);
-            }
-            it.remove();
-            s.pendingEventTime.remove(e);
-            s.pendingChanged = true;
-            apply(sessionId, s, e, out);
-        }
-    }
-
-    private void countAppliedWithoutAudio(Session s, SpeechEvent e, String why) {
-        if (audioNeededUntil(e) > s.lastTickEnd) {
-            appliedWithoutAudio.inc();
-            LOG.info("session {} {}: {} of turn {} applied with audio up to {} of {} needed", s.id, why, e.getType(),
-                    e.getTurnId(), s.lastTickEnd, audioNeededUntil(e));
-        }
     }
 
     /**
@@ -449,12 +419,27 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         }
     }
 
-    private void applyReadyEvents(String sessionId, Session s, boolean force, Collector<TurnUpdate> out) throws Exception {
+    /**
+     * Applies, in order, the pending events whose audio has come, and an event whose audio has not all come when the
+     * watermark has passed its event time by {@code eventAudioLagMillis} or when {@code forcedBecause} (the session
+     * stopped sending) is given; those are counted and logged ({@code asrEventsAppliedWithoutAudio}).
+     */
+    private void applyReadyEvents(String sessionId, Session s, long watermark, String forcedBecause, Collector<TurnUpdate> out)
+            throws Exception {
         Iterator<SpeechEvent> it = s.pending.iterator();
         while (it.hasNext()) {
             SpeechEvent e = it.next();
-            if (!force && audioNeededUntil(e) > s.lastTickEnd) {
-                break;
+            long needed = audioNeededUntil(e);
+            if (needed > s.lastTickEnd) {
+                Long t = s.pendingEventTime.get(e);
+                boolean passed = t != null && t + config.eventAudioLagMillis <= watermark;
+                if (forcedBecause == null && !passed) {
+                    break;
+                }
+                appliedWithoutAudio.inc();
+                LOG.info("session {} {}: {} of turn {} applied with audio up to {} of {} needed", s.id,
+                        forcedBecause != null ? forcedBecause : "has no frame up to the watermark " + watermark, e.getType(),
+                        e.getTurnId(), s.lastTickEnd, needed);
             }
             it.remove();
             s.pendingEventTime.remove(e);
