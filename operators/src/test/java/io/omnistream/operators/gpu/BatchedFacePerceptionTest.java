@@ -65,8 +65,7 @@ class BatchedFacePerceptionTest {
     @BeforeAll
     static void buildSessions() throws Exception {
         short[] speech = readWav(LIBRIVOX_0880);
-        short[] all = new short[LEAD_TICKS * TICK + speech.length + 25 * TICK];
-        System.arraycopy(speech, 0, all, LEAD_TICKS * TICK, speech.length);
+        short[] all = PerceptionTestData.withSilence(speech, LEAD_TICKS * TICK, 25 * TICK);
         speechTicks = speech.length / TICK;
         double[] rms = tickRms(all, TICK);
         double peak = Arrays.stream(rms).max().orElse(1);

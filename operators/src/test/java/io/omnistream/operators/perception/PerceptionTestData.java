@@ -111,6 +111,13 @@ public final class PerceptionTestData {
                 .build();
     }
 
+    /** The speech with {@code leadSamples} of silence before it and {@code tailSamples} after it. */
+    public static short[] withSilence(short[] speech, int leadSamples, int tailSamples) {
+        short[] all = new short[leadSamples + speech.length + tailSamples];
+        System.arraycopy(speech, 0, all, leadSamples, speech.length);
+        return all;
+    }
+
     /** RMS of each tick of the recording, 0..1. */
     public static double[] tickRms(short[] s, int tickSamples) {
         int n = (s.length + tickSamples - 1) / tickSamples;
