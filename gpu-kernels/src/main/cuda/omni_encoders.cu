@@ -426,113 +426,111 @@ __device__ __forceinline__ float lb_round255(float x) {
     return floorf(__fadd_rn(fminf(fmaxf(x, 0.f), 255.f), 0.5f));
 }
 
-// I420 frames of any sizes (meta per frame: byte offset, w, h, rw, rh, padX, padY, bits of sx, sy, 1/(sx*sy))
-// -> BlazeFace input NHWC [n][128][128][3] in [-1, 1]: the frame area-resized (pixel coverage, OpenCV INTER_AREA
-// when shrinking) to rw x rh of RGB converted per source pixel (chroma of its 2x2 cell), centred on black.
+// One element of the BlazeFace input NHWC [n][128][128][3] in [-1, 1] (meta per frame: byte offset, w, h, rw, rh,
+// padX, padY, bits of sx, sy, 1/(sx*sy)): the frame area-resized (pixel coverage, OpenCV INTER_AREA when shrinking)
+// to rw x rh, centred on black, from the 8-bit RGB values that px(x, y, r, g, b) gives for source pixel (x, y).
+// Shared by bf_i420_letterbox and bf_rgb_letterbox as io.omnistream.gpu.image.LetterboxSampler is by their twins.
+// (C++ linkage: a template cannot have C linkage; only the kernels below are looked up by name.)
+extern "C++" {
+template <class Pixel>
+__device__ __forceinline__ void lb_element(const int* __restrict__ m, int pix, float norm, const Pixel& px,
+                                           float* __restrict__ o) {
+    const int w = m[1], h = m[2], rw = m[3], rh = m[4];
+    const int dx = pix % LB_SIZE - m[5];
+    const int dy = pix / LB_SIZE - m[6];
+    if (dx < 0 || dx >= rw || dy < 0 || dy >= rh) {
+        o[0] = -1.f;
+        o[1] = -1.f;
+        o[2] = -1.f;
+        return;
+    }
+    const float sx = __int_as_float(m[7]), sy = __int_as_float(m[8]), inv = __int_as_float(m[9]);
+    const float x0 = __fmul_rn((float)dx, sx);
+    const float x1 = fminf(__fmul_rn((float)(dx + 1), sx), (float)w);
+    const float y0 = __fmul_rn((float)dy, sy);
+    const float y1 = fminf(__fmul_rn((float)(dy + 1), sy), (float)h);
+    const int ix0 = (int)x0, ix1 = min(w, (int)ceilf(x1));
+    const int iy0 = (int)y0, iy1 = min(h, (int)ceilf(y1));
+    float r = 0.f, g = 0.f, b = 0.f;
+    for (int y = iy0; y < iy1; y++) {
+        const float wy = __fsub_rn(fminf(y1, (float)(y + 1)), fmaxf(y0, (float)y));
+        float rr = 0.f, gg = 0.f, bb = 0.f;
+        for (int x = ix0; x < ix1; x++) {
+            const float wx = __fsub_rn(fminf(x1, (float)(x + 1)), fmaxf(x0, (float)x));
+            float pr, pg, pb;
+            px(x, y, pr, pg, pb);
+            rr = __fadd_rn(rr, __fmul_rn(wx, pr));
+            gg = __fadd_rn(gg, __fmul_rn(wx, pg));
+            bb = __fadd_rn(bb, __fmul_rn(wx, pb));
+        }
+        r = __fadd_rn(r, __fmul_rn(wy, rr));
+        g = __fadd_rn(g, __fmul_rn(wy, gg));
+        b = __fadd_rn(b, __fmul_rn(wy, bb));
+    }
+    o[0] = __fsub_rn(__fmul_rn(__fmul_rn(r, inv), norm), 1.f);
+    o[1] = __fsub_rn(__fmul_rn(__fmul_rn(g, inv), norm), 1.f);
+    o[2] = __fsub_rn(__fmul_rn(__fmul_rn(b, inv), norm), 1.f);
+}
+
+// An I420 frame's pixel: RGB converted per source pixel (chroma of its 2x2 cell).
+struct LbI420Pixel {
+    const uint8_t* yp;
+    const uint8_t* up;
+    const uint8_t* vp;
+    int w, cw;
+    __device__ __forceinline__ void operator()(int x, int y, float& pr, float& pg, float& pb) const {
+        const float yy = __fmul_rn(1.164f, __fsub_rn((float)yp[(size_t)y * w + x], 16.f));
+        const float u = __fsub_rn((float)up[(size_t)(y >> 1) * cw + (x >> 1)], 128.f);
+        const float v = __fsub_rn((float)vp[(size_t)(y >> 1) * cw + (x >> 1)], 128.f);
+        pr = lb_round255(__fadd_rn(yy, __fmul_rn(1.596f, v)));
+        pg = lb_round255(__fsub_rn(__fsub_rn(yy, __fmul_rn(0.813f, v)), __fmul_rn(0.391f, u)));
+        pb = lb_round255(__fadd_rn(yy, __fmul_rn(2.018f, u)));
+    }
+};
+
+// An interleaved 8-bit RGB picture's pixel (pitch 3*w), used as it is.
+struct LbRgbPixel {
+    const uint8_t* p;
+    int w;
+    __device__ __forceinline__ void operator()(int x, int y, float& pr, float& pg, float& pb) const {
+        const uint8_t* q = p + ((size_t)y * w + x) * 3;
+        pr = (float)q[0];
+        pg = (float)q[1];
+        pb = (float)q[2];
+    }
+};
+}  // extern "C++"
+
+// I420 frames of any sizes (meta as in lb_element, the offset being the frame's byte offset in src) -> BlazeFace
+// input. io.omnistream.gpu.image.I420LetterboxTwin is the specification, equal bit for bit.
 __global__ void __launch_bounds__(256) bf_i420_letterbox(const uint8_t* __restrict__ src, const int* __restrict__ meta,
                                                          int n, float norm, float* __restrict__ out) {
     const size_t total = (size_t)n * LB_SIZE * LB_SIZE;
     for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
-        const int pix = (int)(i % (LB_SIZE * LB_SIZE));
-        const size_t item = i / (LB_SIZE * LB_SIZE);
-        const int* m = meta + item * LB_META;
-        const int w = m[1], h = m[2], rw = m[3], rh = m[4];
-        const int dx = pix % LB_SIZE - m[5];
-        const int dy = pix / LB_SIZE - m[6];
-        float* o = out + i * 3;
-        if (dx < 0 || dx >= rw || dy < 0 || dy >= rh) {
-            o[0] = -1.f;
-            o[1] = -1.f;
-            o[2] = -1.f;
-            continue;
-        }
-        const float sx = __int_as_float(m[7]), sy = __int_as_float(m[8]), inv = __int_as_float(m[9]);
-        const uint8_t* yp = src + (unsigned)m[0];
-        const int cw = (w + 1) / 2, ch = (h + 1) / 2;
-        const uint8_t* up = yp + (size_t)w * h;
-        const uint8_t* vp = up + (size_t)cw * ch;
-        const float x0 = __fmul_rn((float)dx, sx);
-        const float x1 = fminf(__fmul_rn((float)(dx + 1), sx), (float)w);
-        const float y0 = __fmul_rn((float)dy, sy);
-        const float y1 = fminf(__fmul_rn((float)(dy + 1), sy), (float)h);
-        const int ix0 = (int)x0, ix1 = min(w, (int)ceilf(x1));
-        const int iy0 = (int)y0, iy1 = min(h, (int)ceilf(y1));
-        float r = 0.f, g = 0.f, b = 0.f;
-        for (int y = iy0; y < iy1; y++) {
-            const float wy = __fsub_rn(fminf(y1, (float)(y + 1)), fmaxf(y0, (float)y));
-            const uint8_t* yr = yp + (size_t)y * w;
-            const uint8_t* ur = up + (size_t)(y >> 1) * cw;
-            const uint8_t* vr = vp + (size_t)(y >> 1) * cw;
-            float rr = 0.f, gg = 0.f, bb = 0.f;
-            for (int x = ix0; x < ix1; x++) {
-                const float wx = __fsub_rn(fminf(x1, (float)(x + 1)), fmaxf(x0, (float)x));
-                const float yy = __fmul_rn(1.164f, __fsub_rn((float)yr[x], 16.f));
-                const float u = __fsub_rn((float)ur[x >> 1], 128.f);
-                const float v = __fsub_rn((float)vr[x >> 1], 128.f);
-                const float pr = lb_round255(__fadd_rn(yy, __fmul_rn(1.596f, v)));
-                const float pg = lb_round255(__fsub_rn(__fsub_rn(yy, __fmul_rn(0.813f, v)), __fmul_rn(0.391f, u)));
-                const float pb = lb_round255(__fadd_rn(yy, __fmul_rn(2.018f, u)));
-                rr = __fadd_rn(rr, __fmul_rn(wx, pr));
-                gg = __fadd_rn(gg, __fmul_rn(wx, pg));
-                bb = __fadd_rn(bb, __fmul_rn(wx, pb));
-            }
-            r = __fadd_rn(r, __fmul_rn(wy, rr));
-            g = __fadd_rn(g, __fmul_rn(wy, gg));
-            b = __fadd_rn(b, __fmul_rn(wy, bb));
-        }
-        o[0] = __fsub_rn(__fmul_rn(__fmul_rn(r, inv), norm), 1.f);
-        o[1] = __fsub_rn(__fmul_rn(__fmul_rn(g, inv), norm), 1.f);
-        o[2] = __fsub_rn(__fmul_rn(__fmul_rn(b, inv), norm), 1.f);
+        const int* m = meta + (i / (LB_SIZE * LB_SIZE)) * LB_META;
+        const int w = m[1], h = m[2], cw = (w + 1) / 2, ch = (h + 1) / 2;
+        LbI420Pixel px;
+        px.yp = src + (unsigned)m[0];
+        px.up = px.yp + (size_t)w * h;
+        px.vp = px.up + (size_t)cw * ch;
+        px.w = w;
+        px.cw = cw;
+        lb_element(m, (int)(i % (LB_SIZE * LB_SIZE)), norm, px, out + i * 3);
     }
 }
 
 // Camera pictures decoded from JPEG on the device by nvJPEG (interleaved RGB, pitch 3*w; meta as above, the offset
-// being the picture's byte offset in src) -> the same BlazeFace input: the letterbox of bf_i420_letterbox without
-// the colour conversion (the decoder's 8-bit RGB is used as it is). io.omnistream.gpu.image.RgbLetterboxTwin is the
-// specification, equal bit for bit.
+// being the picture's byte offset in src) -> the same BlazeFace input without the colour conversion (the decoder's
+// 8-bit RGB is used as it is). io.omnistream.gpu.image.RgbLetterboxTwin is the specification, equal bit for bit.
 __global__ void __launch_bounds__(256) bf_rgb_letterbox(const uint8_t* __restrict__ src, const int* __restrict__ meta,
                                                         int n, float norm, float* __restrict__ out) {
     const size_t total = (size_t)n * LB_SIZE * LB_SIZE;
     for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
-        const int pix = (int)(i % (LB_SIZE * LB_SIZE));
-        const size_t item = i / (LB_SIZE * LB_SIZE);
-        const int* m = meta + item * LB_META;
-        const int w = m[1], h = m[2], rw = m[3], rh = m[4];
-        const int dx = pix % LB_SIZE - m[5];
-        const int dy = pix / LB_SIZE - m[6];
-        float* o = out + i * 3;
-        if (dx < 0 || dx >= rw || dy < 0 || dy >= rh) {
-            o[0] = -1.f;
-            o[1] = -1.f;
-            o[2] = -1.f;
-            continue;
-        }
-        const float sx = __int_as_float(m[7]), sy = __int_as_float(m[8]), inv = __int_as_float(m[9]);
-        const uint8_t* p = src + (unsigned)m[0];
-        const float x0 = __fmul_rn((float)dx, sx);
-        const float x1 = fminf(__fmul_rn((float)(dx + 1), sx), (float)w);
-        const float y0 = __fmul_rn((float)dy, sy);
-        const float y1 = fminf(__fmul_rn((float)(dy + 1), sy), (float)h);
-        const int ix0 = (int)x0, ix1 = min(w, (int)ceilf(x1));
-        const int iy0 = (int)y0, iy1 = min(h, (int)ceilf(y1));
-        float r = 0.f, g = 0.f, b = 0.f;
-        for (int y = iy0; y < iy1; y++) {
-            const float wy = __fsub_rn(fminf(y1, (float)(y + 1)), fmaxf(y0, (float)y));
-            const uint8_t* row = p + (size_t)y * w * 3;
-            float rr = 0.f, gg = 0.f, bb = 0.f;
-            for (int x = ix0; x < ix1; x++) {
-                const float wx = __fsub_rn(fminf(x1, (float)(x + 1)), fmaxf(x0, (float)x));
-                rr = __fadd_rn(rr, __fmul_rn(wx, (float)row[3 * x]));
-                gg = __fadd_rn(gg, __fmul_rn(wx, (float)row[3 * x + 1]));
-                bb = __fadd_rn(bb, __fmul_rn(wx, (float)row[3 * x + 2]));
-            }
-            r = __fadd_rn(r, __fmul_rn(wy, rr));
-            g = __fadd_rn(g, __fmul_rn(wy, gg));
-            b = __fadd_rn(b, __fmul_rn(wy, bb));
-        }
-        o[0] = __fsub_rn(__fmul_rn(__fmul_rn(r, inv), norm), 1.f);
-        o[1] = __fsub_rn(__fmul_rn(__fmul_rn(g, inv), norm), 1.f);
-        o[2] = __fsub_rn(__fmul_rn(__fmul_rn(b, inv), norm), 1.f);
+        const int* m = meta + (i / (LB_SIZE * LB_SIZE)) * LB_META;
+        LbRgbPixel px;
+        px.p = src + (unsigned)m[0];
+        px.w = m[1];
+        lb_element(m, (int)(i % (LB_SIZE * LB_SIZE)), norm, px, out + i * 3);
     }
 }
 
