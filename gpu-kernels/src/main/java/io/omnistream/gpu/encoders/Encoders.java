@@ -8,8 +8,8 @@ import io.omnistream.gpu.encoders.text.MiniLmCuda;
 import io.omnistream.gpu.encoders.text.MiniLmTwin;
 import io.omnistream.gpu.encoders.text.MiniLmWeights;
 import io.omnistream.gpu.encoders.text.TextEncoder;
+import io.omnistream.gpu.encoders.vad.ResidentSileroVad;
 import io.omnistream.gpu.encoders.vad.SileroVadCuda;
-import io.omnistream.gpu.encoders.vad.SileroVadEncoder;
 import io.omnistream.gpu.encoders.vad.SileroVadTwin;
 import io.omnistream.gpu.encoders.vad.SileroVadWeights;
 import io.omnistream.gpu.runtime.GpuRuntime;
@@ -21,7 +21,7 @@ import io.omnistream.gpu.runtime.GpuRuntime;
 public final class Encoders {
     private Encoders() {}
 
-    public static SileroVadEncoder sileroVad(SileroVadWeights weights) {
+    public static ResidentSileroVad sileroVad(SileroVadWeights weights) {
         if (GpuRuntime.available() && EncoderModule.present()) {
             try {
                 return new SileroVadCuda(GpuRuntime.newContext(), weights);

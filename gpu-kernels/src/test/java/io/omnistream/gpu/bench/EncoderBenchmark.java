@@ -10,6 +10,7 @@ import io.omnistream.gpu.encoders.vad.SileroVadCuda;
 import io.omnistream.gpu.encoders.vad.SileroVadEncoder;
 import io.omnistream.gpu.encoders.vad.SileroVadTwin;
 import io.omnistream.gpu.encoders.vad.SileroVadWeights;
+import io.omnistream.gpu.encoders.vad.VadStreams;
 import io.omnistream.gpu.runtime.GpuRuntime;
 import io.omnistream.gpu.runtime.PinnedBuffer;
 import java.nio.file.Files;
@@ -336,6 +337,21 @@ public final class EncoderBenchmark {
         results.put("vad_gpu_resident_write_chunks_ms_n" + n, median(write));
         results.put("vad_gpu_resident_step_call_ms_n" + n, median(stepOnly));
         results.put("vad_gpu_resident_read_all_states_ms_n" + n, median(read));
+        // what BatchedVadOperator calls: VadStreams over the resident slots, one 512-sample piece per session
+        VadStreams streams = new VadStreams(cuda);
+        VadStreams.State[] states = new VadStreams.State[n];
+        for (int s = 0; s < n; s++) {
+            states[s] = new VadStreams.State();
+        }
+        double[] viaStreams = new double[30];
+        for (int r = -5; r < viaStreams.length; r++) {
+            long t0 = System.nanoTime();
+            streams.processResident(slots, states, chunks);
+            if (r >= 0) {
+                viaStreams[r] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        results.put("vad_gpu_streams_resident_ms_n" + n, median(viaStreams));
     }
 
     private static float[] noise(int n, long seed) {

@@ -12,10 +12,14 @@ import io.omnistream.operators.route.RouteConfig;
 import io.omnistream.operators.route.WorkCounter;
 import io.omnistream.schemas.PerceptionFrame;
 import io.omnistream.schemas.RouteDecision;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -40,6 +44,12 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
  * {@link PerceptionFunction#vadPrimeChunks()} silent chunks. A frame whose audio perception would reject
  * ({@link PerceptionFunction#audioProblem}) passes through without a probability, so perception reports it as
  * always, and the rest of the batch is unaffected; such pass-throughs are counted in {@code gpu.vadFallbacks}.
+ *
+ * <p>The encoder keeps each session's recurrent state in a slot of its own between batches
+ * ({@link io.omnistream.gpu.encoders.vad.ResidentSileroVad}; on a GPU the state stays in device memory and a batch moves
+ * only the new audio up and the probabilities down). Keyed state stays the truth for checkpoints: a session's slot is
+ * set from it on first use after a start or restore, set afresh when the session restarts or is released, and copied
+ * back into it in {@link #prepareSnapshotPreBarrier} after the last batch before the barrier.
  *
  * <p>Batches run when full, after the wait, before every checkpoint barrier and at end of input
  * ({@link AbstractGpuBatchOperator}), so no frame is lost or reordered across a checkpoint. A session with several
@@ -85,6 +95,11 @@ public final class BatchedVadOperator
     private transient Counter fallbacks;
     private transient Counter chunks;
     private transient WorkCounter released;
+    /** Resident mode: each session's slot in the encoder, free slots, and sessions whose slot is newer than keyed state. */
+    private transient Map<Object, Integer> slotOf;
+    private transient ArrayDeque<Integer> freeSlots;
+    private transient int nextSlot;
+    private transient Set<Object> unsaved;
 
     /**
      * @param perception the perception settings (models folder, sample rate, tick limits; the VAD must be Silero's
@@ -123,6 +138,10 @@ public final class BatchedVadOperator
                 ModelFiles.require(perception.resolveModelsDir(), ModelFiles.SILERO_VAD));
         encoder = Encoders.sileroVad(weights);
         streams = new VadStreams(encoder);
+        slotOf = new HashMap<>();
+        freeSlots = new ArrayDeque<>();
+        unsaved = new LinkedHashSet<>();
+        getMetricGroup().addGroup("gpu").gauge("vadResidentSessions", this::residentSessions);
     }
 
     /** Frames left to perception's own VAD (bad audio, or a VAD configuration the encoder does not implement). */
@@ -177,7 +196,7 @@ public final class BatchedVadOperator
             sessions.put(e.getKey(), s == null ? new SessionVad() : s);
             rounds = Math.max(rounds, e.getValue().size());
         }
-        java.util.Set<Object> changed = new java.util.LinkedHashSet<>();
+        Set<Object> changed = new LinkedHashSet<>();
         float[] probability = new float[batch.size()];
         java.util.Arrays.fill(probability, -1f);
         int primeChunks = PerceptionFunction.vadPrimeChunks();
@@ -186,11 +205,15 @@ public final class BatchedVadOperator
         List<float[]> samples = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();
         List<Boolean> primed = new ArrayList<>();
+        List<Object> keys = new ArrayList<>();
+        List<Object> loadKeys = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             states.clear();
             samples.clear();
             rows.clear();
             primed.clear();
+            keys.clear();
+            loadKeys.clear();
             for (Map.Entry<Object, List<Integer>> e : framesOf.entrySet()) {
                 if (e.getValue().size() <= round) {
                     continue;
@@ -204,6 +227,7 @@ public final class BatchedVadOperator
                     s.idleMicros += p.frame.getTickEndMicros() - p.frame.getTickStartMicros();
                     if (s.idleMicros >= releaseMicros && s.vad != null) {
                         s.vad = null;
+                        releaseSlot(e.getKey());
                         released.inc();
                     }
                     changed.add(e.getKey());
@@ -214,9 +238,14 @@ public final class BatchedVadOperator
                     continue;
                 }
                 boolean prim = s.idleMicros > 0;
-                if (prim || s.vad == null) {
+                boolean fresh = prim || s.vad == null;
+                if (fresh) {
                     // back from routed silence: start from the state a run of silence leads to, as perception does
                     s.vad = new VadStreams.State();
+                }
+                if (fresh || !slotOf.containsKey(e.getKey())) {
+                    // a new or restarted session, or the first frame of a restored one: its state goes into its slot
+                    loadKeys.add(e.getKey());
                 }
                 float[] x = p.samples;
                 if (prim) {
@@ -229,11 +258,12 @@ public final class BatchedVadOperator
                 samples.add(x);
                 rows.add(i);
                 primed.add(prim);
+                keys.add(e.getKey());
             }
             if (states.isEmpty()) {
                 continue;
             }
-            float[][] out = streams.process(states.toArray(new VadStreams.State[0]), samples.toArray(new float[0][]));
+            float[][] out = step(keys, loadKeys, sessions, states, samples);
             for (int r = 0; r < out.length; r++) {
                 int i = rows.get(r);
                 SessionVad s = sessions.get(batch.get(i).key);
@@ -256,6 +286,89 @@ public final class BatchedVadOperator
                 f.setVadProbability(probability[i]); // records are not shared between operators (no object reuse)
             }
             emit(p, f);
+        }
+    }
+
+    /**
+     * One round through the encoder. A resident encoder keeps each session's recurrent state in a slot between
+     * batches (only the new audio goes in); {@code loadKeys} are sessions whose slot must first be set from their
+     * keyed state: new, restarted after routed silence, or seen for the first time since a restore.
+     */
+    private float[][] step(List<Object> keys, List<Object> loadKeys, Map<Object, SessionVad> sessions,
+            List<VadStreams.State> states, List<float[]> samples) {
+        VadStreams.State[] st = states.toArray(new VadStreams.State[0]);
+        float[][] x = samples.toArray(new float[0][]);
+        if (!streams.resident()) {
+            return streams.process(st, x);
+        }
+        if (!loadKeys.isEmpty()) {
+            int[] load = new int[loadKeys.size()];
+            VadStreams.State[] from = new VadStreams.State[load.length];
+            for (int j = 0; j < load.length; j++) {
+                load[j] = slotFor(loadKeys.get(j));
+                from[j] = sessions.get(loadKeys.get(j)).vad;
+            }
+            streams.load(load, from);
+        }
+        int[] slots = new int[keys.size()];
+        for (int j = 0; j < slots.length; j++) {
+            slots[j] = slotOf.get(keys.get(j));
+            unsaved.add(keys.get(j));
+        }
+        return streams.processResident(slots, st, x);
+    }
+
+    private int slotFor(Object key) {
+        Integer slot = slotOf.get(key);
+        if (slot == null) {
+            slot = freeSlots.isEmpty() ? nextSlot++ : freeSlots.pop();
+            slotOf.put(key, slot);
+        }
+        return slot;
+    }
+
+    private void releaseSlot(Object key) {
+        Integer slot = slotOf.remove(key);
+        if (slot != null) {
+            freeSlots.push(slot);
+        }
+        unsaved.remove(key);
+    }
+
+    /** Sessions resident in the encoder (for tests and the {@code gpu.vadResidentSessions} gauge). */
+    public int residentSessions() {
+        return slotOf == null ? 0 : slotOf.size();
+    }
+
+    /**
+     * After the base class has run every pending batch, the resident sessions' recurrent state is copied out of the
+     * encoder into keyed state, so the checkpoint holds exactly what the encoder holds.
+     */
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        if (unsaved == null || unsaved.isEmpty()) {
+            return;
+        }
+        Object keyBefore = getCurrentKey();
+        List<Object> keys = new ArrayList<>(unsaved);
+        int[] slots = new int[keys.size()];
+        SessionVad[] vads = new SessionVad[keys.size()];
+        VadStreams.State[] into = new VadStreams.State[keys.size()];
+        for (int j = 0; j < slots.length; j++) {
+            setCurrentKey(keys.get(j));
+            vads[j] = state.value();
+            slots[j] = slotOf.get(keys.get(j));
+            into[j] = vads[j].vad;
+        }
+        streams.save(slots, into);
+        for (int j = 0; j < slots.length; j++) {
+            setCurrentKey(keys.get(j));
+            state.update(vads[j]);
+        }
+        unsaved.clear();
+        if (keyBefore != null) {
+            setCurrentKey(keyBefore);
         }
     }
 }

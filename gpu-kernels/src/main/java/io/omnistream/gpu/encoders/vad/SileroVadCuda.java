@@ -25,7 +25,7 @@ import java.nio.IntBuffer;
  * the fields of {@link VadStreams.State}) out for a checkpoint and back in on restore, bit for bit. Both paths run the
  * same kernel sequence on the same numbers, so they give identical results.
  */
-public final class SileroVadCuda implements SileroVadEncoder {
+public final class SileroVadCuda implements ResidentSileroVad {
     private static final int THREADS = 256;
 
     private final CudaContext cuda;
@@ -41,7 +41,6 @@ public final class SileroVadCuda implements SileroVadEncoder {
     private long slotCtx;
     private long slotState;
     private int capacity;
-    private boolean[] slotSeen = new boolean[0];
 
     public SileroVadCuda(CudaContext cuda, SileroVadWeights w) {
         this.cuda = cuda;
@@ -162,10 +161,7 @@ public final class SileroVadCuda implements SileroVadEncoder {
         k.launch("vad_decode", blocksFor((long) n * 32), THREADS, ptr(dState), ptr(decW), decB, n, ptr(dProb));
     }
 
-    /**
-     * Makes room for sessions in slots {@code 0 .. capacity-1}; slots that already exist keep their state, new ones
-     * start as a fresh session (zero state and context). Never shrinks.
-     */
+    @Override
     public void reserveSessions(int newCapacity) {
         if (newCapacity <= capacity) {
             return;
@@ -198,28 +194,21 @@ public final class SileroVadCuda implements SileroVadEncoder {
         slotCtx = newCtx;
         slotState = newState;
         capacity = grown;
-        slotSeen = new boolean[grown];
     }
 
-    /** Slots available without {@link #reserveSessions}. */
+    @Override
     public int sessionCapacity() {
         return capacity;
     }
 
-    /**
-     * The pinned buffer the caller fills with the next chunk of each of {@code n} sessions before {@link #stepResident}:
-     * row {@code r}'s {@value #CHUNK} samples at {@code [r * CHUNK, (r + 1) * CHUNK)}. Valid until the next call of this
-     * method with a larger {@code n}.
-     */
+    /** The caller's chunks go straight into pinned memory, so the upload is one DMA. */
+    @Override
     public FloatBuffer chunkInput(int n) {
         return cuda.pinned("vad.chunks", (long) n * CHUNK * 4).buffer().asFloatBuffer();
     }
 
-    /**
-     * One step for {@code n} device-resident sessions: row {@code r} is session slot {@code slots[r]} (distinct, below
-     * {@link #sessionCapacity}) with the chunk written at row {@code r} of {@link #chunkInput}; the slot's context and
-     * (h, c) advance on the device exactly as {@link #step} would advance the caller's window and state.
-     */
+    /** Gathers the slots' windows and states on the device, runs {@link #enqueue}, scatters them back. */
+    @Override
     public void stepResident(int[] slots, int n, float[] probOut) {
         if (n < 0 || slots.length < n || probOut.length < n) {
             throw new IllegalArgumentException("n = " + n + ", " + slots.length + " slots, probOut holds " + probOut.length);
@@ -247,12 +236,9 @@ public final class SileroVadCuda implements SileroVadEncoder {
         hp.buffer().asFloatBuffer().get(probOut, 0, n);
     }
 
-    /**
-     * Copies the state of sessions {@code slots[0..n)} to the host: row {@code r}'s (h, c) into
-     * {@code hc[r * STATE ..]} and its context into {@code context[r * CONTEXT ..]}, bit for bit.
-     */
+    @Override
     public void readSessions(int[] slots, int n, float[] hc, float[] context) {
-        checkRecords(slots, n, hc, context);
+        ResidentSileroVad.checkRecords(slots, n, hc, context);
         if (n == 0) {
             return;
         }
@@ -272,9 +258,9 @@ public final class SileroVadCuda implements SileroVadEncoder {
         }
     }
 
-    /** Sets the state of sessions {@code slots[0..n)} (the layout of {@link #readSessions}), e.g. restored from Flink state. */
+    @Override
     public void writeSessions(int[] slots, int n, float[] hc, float[] context) {
-        checkRecords(slots, n, hc, context);
+        ResidentSileroVad.checkRecords(slots, n, hc, context);
         if (n == 0) {
             return;
         }
@@ -294,34 +280,9 @@ public final class SileroVadCuda implements SileroVadEncoder {
         cuda.synchronize();
     }
 
-    private void checkRecords(int[] slots, int n, float[] hc, float[] context) {
-        if (n < 0 || slots.length < n || hc.length < (long) n * STATE || context.length < (long) n * CONTEXT) {
-            throw new IllegalArgumentException("n = " + n + ": " + slots.length + " slots, " + hc.length + " state floats, "
-                    + context.length + " context samples");
-        }
-    }
-
     /** Checks the slots (in range, distinct: rows of one step must not race on a slot) and queues their upload. */
     private long uploadSlots(int[] slots, int n) {
-        try {
-            for (int r = 0; r < n; r++) {
-                int s = slots[r];
-                if (s < 0 || s >= capacity) {
-                    throw new IllegalArgumentException("slot " + s + " outside 0.." + (capacity - 1) + " (reserveSessions)");
-                }
-                if (slotSeen[s]) {
-                    throw new IllegalArgumentException("slot " + s + " twice in one call");
-                }
-                slotSeen[s] = true;
-            }
-        } finally {
-            for (int r = 0; r < n; r++) {
-                int s = slots[r];
-                if (s >= 0 && s < capacity) {
-                    slotSeen[s] = false;
-                }
-            }
-        }
+        ResidentSileroVad.checkSlots(slots, n, capacity);
         PinnedBuffer h = cuda.pinned("vad.slots", n * 4L);
         IntBuffer ib = h.buffer().asIntBuffer();
         ib.put(slots, 0, n);

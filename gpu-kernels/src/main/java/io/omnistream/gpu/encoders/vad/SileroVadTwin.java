@@ -1,11 +1,15 @@
 package io.omnistream.gpu.encoders.vad;
 
+import java.nio.FloatBuffer;
+
 /**
  * The pure-Java {@link SileroVadEncoder}: the specification the GPU implementation is tested against and the
  * fallback where there is no GPU. fp32 throughout, like ONNX Runtime's CPU kernels; each layer runs over the whole
- * batch before the next, the way the GPU kernels do.
+ * batch before the next, the way the GPU kernels do. Its {@link ResidentSileroVad} slots are host arrays: a resident
+ * step gathers the slots' windows and states, runs {@link #step} and scatters them back, which is exactly what the GPU
+ * kernels {@code vad_slot_gather} / {@code vad_slot_scatter} do around the same sequence.
  */
-public final class SileroVadTwin implements SileroVadEncoder {
+public final class SileroVadTwin implements ResidentSileroVad {
     private final SileroVadWeights w;
     private float[] padded = new float[0];
     private float[] mag = new float[0];
@@ -18,6 +22,13 @@ public final class SileroVadTwin implements SileroVadEncoder {
     private final float[][] convT = new float[LAYERS][];
     private final float[] wIhT;
     private final float[] wHhT;
+    /** Resident sessions: {@code [capacity][CONTEXT]} context and {@code [capacity][STATE]} (h, c). */
+    private float[] slotCtx = new float[0];
+    private float[] slotState = new float[0];
+    private int capacity;
+    private FloatBuffer chunks = FloatBuffer.allocate(0);
+    private float[] residentWindows = new float[0];
+    private float[] residentState = new float[0];
 
     public SileroVadTwin(SileroVadWeights weights) {
         this.w = weights;
@@ -197,6 +208,76 @@ public final class SileroVadTwin implements SileroVadEncoder {
 
     static float sigmoid(float v) {
         return (float) (1.0 / (1.0 + Math.exp(-v)));
+    }
+
+    @Override
+    public void reserveSessions(int newCapacity) {
+        if (newCapacity <= capacity) {
+            return;
+        }
+        int grown = Math.max(newCapacity, capacity + capacity / 2);
+        slotCtx = java.util.Arrays.copyOf(slotCtx, grown * CONTEXT);
+        slotState = java.util.Arrays.copyOf(slotState, grown * STATE);
+        capacity = grown;
+    }
+
+    @Override
+    public int sessionCapacity() {
+        return capacity;
+    }
+
+    @Override
+    public FloatBuffer chunkInput(int n) {
+        if (chunks.capacity() < n * CHUNK) {
+            chunks = FloatBuffer.allocate(n * CHUNK);
+        }
+        return chunks.clear();
+    }
+
+    @Override
+    public void stepResident(int[] slots, int n, float[] probOut) {
+        if (n < 0 || slots.length < n || probOut.length < n) {
+            throw new IllegalArgumentException("n = " + n + ", " + slots.length + " slots, probOut holds " + probOut.length);
+        }
+        ResidentSileroVad.checkSlots(slots, n, capacity);
+        if (n == 0) {
+            return;
+        }
+        residentWindows = ensure(residentWindows, n * WINDOW);
+        residentState = ensure(residentState, n * STATE);
+        float[] chunk = chunks.array();
+        for (int r = 0; r < n; r++) {
+            int slot = slots[r];
+            System.arraycopy(slotCtx, slot * CONTEXT, residentWindows, r * WINDOW, CONTEXT);
+            System.arraycopy(chunk, r * CHUNK, residentWindows, r * WINDOW + CONTEXT, CHUNK);
+            System.arraycopy(slotState, slot * STATE, residentState, r * STATE, STATE);
+        }
+        step(residentWindows, residentState, probOut, n);
+        for (int r = 0; r < n; r++) {
+            int slot = slots[r];
+            System.arraycopy(chunk, r * CHUNK + CHUNK - CONTEXT, slotCtx, slot * CONTEXT, CONTEXT);
+            System.arraycopy(residentState, r * STATE, slotState, slot * STATE, STATE);
+        }
+    }
+
+    @Override
+    public void readSessions(int[] slots, int n, float[] hc, float[] context) {
+        ResidentSileroVad.checkRecords(slots, n, hc, context);
+        ResidentSileroVad.checkSlots(slots, n, capacity);
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(slotState, slots[r] * STATE, hc, r * STATE, STATE);
+            System.arraycopy(slotCtx, slots[r] * CONTEXT, context, r * CONTEXT, CONTEXT);
+        }
+    }
+
+    @Override
+    public void writeSessions(int[] slots, int n, float[] hc, float[] context) {
+        ResidentSileroVad.checkRecords(slots, n, hc, context);
+        ResidentSileroVad.checkSlots(slots, n, capacity);
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(hc, r * STATE, slotState, slots[r] * STATE, STATE);
+            System.arraycopy(context, r * CONTEXT, slotCtx, slots[r] * CONTEXT, CONTEXT);
+        }
     }
 
     private static float[] ensure(float[] a, int n) {

@@ -245,6 +245,82 @@ class SileroVadGpuTest {
         System.out.printf("Silero VAD GPU resident sessions vs twin, %d sessions x %d steps: max |dp| %.3e%n", sessions, steps, worst);
     }
 
+    /**
+     * What {@code BatchedVadOperator} does on a GPU: sessions streamed in 40 ms ticks through
+     * {@link VadStreams#processResident}, a checkpoint ({@link VadStreams#save}) and a restore into a new CUDA context
+     * with other slots ({@link VadStreams#load}) half way, one session poisoned by a NaN — against the twin's copying
+     * path on the same ticks.
+     */
+    @Test
+    void streamedResidentSessionsFollowTheTwinAcrossACheckpointIntoANewContext() throws IOException {
+        int n = 64;
+        float[][] audio = new float[n][];
+        boolean real = Recordings.present();
+        for (int s = 0; s < n; s++) {
+            audio[s] = real && s % 2 == 0 ? Recordings.load(Recordings.FILES.get(s / 2 % Recordings.FILES.size()))
+                    : Signals.voiceLike(16_000 * 4, s);
+        }
+        audio[5] = audio[5].clone();
+        audio[5][9 * SileroVadEncoder.CHUNK + 1] = Float.NaN;
+        VadStreams.State[] twinStates = SileroVadTwinTest.fresh(n);
+        VadStreams.State[] gpuStates = SileroVadTwinTest.fresh(n);
+        VadStreams t = new VadStreams(new SileroVadTwin(weights));
+        int[] slots = new int[n];
+        for (int s = 0; s < n; s++) {
+            slots[s] = (s * 5 + 2) % n;
+        }
+        int piece = 640;
+        int ticks = 16_000 * 4 / piece;
+        double worst = 0;
+        long decisions = 0;
+        long poisoned = 0;
+        SileroVadCuda cuda = new SileroVadCuda(GpuRuntime.newContext(), weights);
+        try {
+            VadStreams g = new VadStreams(cuda);
+            g.load(slots, gpuStates);
+            for (int tick = 0; tick < ticks; tick++) {
+                if (tick == ticks / 2) {
+                    g.save(slots, gpuStates);
+                    poisoned += g.nonFiniteChunks();
+                    cuda.close();
+                    cuda = null;
+                    cuda = new SileroVadCuda(GpuRuntime.newContext(), weights);
+                    g = new VadStreams(cuda);
+                    for (int s = 0; s < n; s++) {
+                        slots[s] = n - 1 - s;
+                    }
+                    g.load(slots, gpuStates);
+                }
+                float[][] in = new float[n][];
+                for (int s = 0; s < n; s++) {
+                    int from = Math.min(tick * piece, audio[s].length);
+                    in[s] = Arrays.copyOfRange(audio[s], from, Math.min(from + piece, audio[s].length));
+                }
+                float[][] pt = t.process(twinStates, in);
+                float[][] pg = g.processResident(slots, gpuStates, in);
+                for (int s = 0; s < n; s++) {
+                    assertThat(pg[s]).hasSameSizeAs(pt[s]);
+                    for (int k = 0; k < pt[s].length; k++) {
+                        double d = Math.abs(pg[s][k] - pt[s][k]);
+                        worst = Math.max(worst, d);
+                        assertThat(d).as("tick %d session %d", tick, s).isLessThanOrEqualTo(TOLERANCE);
+                        if (Math.abs(pt[s][k] - 0.5) > TOLERANCE) {
+                            assertThat(pg[s][k] >= 0.5f).isEqualTo(pt[s][k] >= 0.5f);
+                            decisions++;
+                        }
+                    }
+                }
+            }
+            assertThat(poisoned + g.nonFiniteChunks()).isEqualTo(1).isEqualTo(t.nonFiniteChunks());
+        } finally {
+            if (cuda != null) {
+                cuda.close();
+            }
+        }
+        System.out.printf("Silero VAD GPU resident streams vs twin, %d sessions x %d ticks with a restore: max |dp| %.3e, %d decisions equal%n",
+                n, ticks, worst, decisions);
+    }
+
     @Test
     void residentCallsRefuseSlotsOutsideTheReservationOrTwiceInOneStep() {
         try (SileroVadCuda cuda = new SileroVadCuda(GpuRuntime.newContext(), weights)) {

@@ -95,6 +95,54 @@ class SileroVadTwinTest {
     }
 
     @Test
+    void residentSlotsGiveExactlyWhatTheCopyingPathGivesAcrossSaveLoadAndPoisonedChunks() throws IOException {
+        float[][] audio = {Recordings.load("cards/001.wav"), Recordings.load("cards/002.wav"), Recordings.load("cards/004.wav")};
+        audio[1][5 * SileroVadEncoder.CHUNK + 3] = Float.POSITIVE_INFINITY;
+        VadStreams copying = new VadStreams(new SileroVadTwin(weights));
+        VadStreams resident = new VadStreams(new SileroVadTwin(weights));
+        assertThat(resident.resident()).isTrue();
+        VadStreams.State[] a = fresh(3);
+        VadStreams.State[] b = fresh(3);
+        int[] slots = {7, 0, 3}; // sparse and out of order: only the mapping matters
+        resident.load(slots, b);
+        int piece = 640; // 40 ms ticks, so chunks straddle calls
+        for (int at = 0, tick = 0; at < 16_000 * 3; at += piece, tick++) {
+            float[][] in = new float[3][];
+            for (int s = 0; s < 3; s++) {
+                in[s] = Arrays.copyOfRange(audio[s], Math.min(at, audio[s].length), Math.min(at + piece, audio[s].length));
+            }
+            float[][] pa = copying.process(a, in);
+            float[][] pb = resident.processResident(slots, b, in);
+            for (int s = 0; s < 3; s++) {
+                assertThat(pb[s]).as("tick %d session %d", tick, s).containsExactly(pa[s]);
+            }
+            if (tick == 31) {
+                // a checkpoint: the slots' state goes into the POJOs, which a new encoder (after a restore) loads
+                resident.save(slots, b);
+                for (int s = 0; s < 3; s++) {
+                    assertThat(b[s].hc).containsExactly(a[s].hc);
+                    assertThat(b[s].context).containsExactly(a[s].context);
+                }
+                resident = new VadStreams(new SileroVadTwin(weights));
+                slots = new int[] {1, 2, 0};
+                resident.load(slots, b);
+            }
+        }
+        resident.save(slots, b);
+        for (int s = 0; s < 3; s++) {
+            assertThat(b[s].hc).containsExactly(a[s].hc);
+            assertThat(b[s].chunks).isEqualTo(a[s].chunks);
+        }
+        assertThat(resident.nonFiniteChunks()).isZero(); // the poisoned chunk came before the restore
+        assertThat(copying.nonFiniteChunks()).isEqualTo(1);
+        SileroVadTwin twin = new SileroVadTwin(weights);
+        twin.reserveSessions(2);
+        assertThatThrownBy(() -> twin.stepResident(new int[] {1, 1}, 2, new float[2])).hasMessageContaining("twice");
+        assertThatThrownBy(() -> twin.stepResident(new int[] {0, 2}, 2, new float[2])).hasMessageContaining("outside");
+        assertThatThrownBy(() -> new VadStreams(twin).save(new int[] {0}, fresh(2))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void speechIsTellApartFromTheSilenceBeforeIt() throws IOException {
         float[] audio = Recordings.load(Recordings.FILES.get(0));
         float[] p = new VadStreams(new SileroVadTwin(weights)).process(fresh(1), new float[][] {audio})[0];
