@@ -47,6 +47,11 @@ public interface ResidentSileroVad extends SileroVadEncoder {
     /** Sets the state of sessions {@code slots[0..n)} (the layout of {@link #readSessions}), e.g. restored from Flink state. */
     void writeSessions(int[] slots, int n, float[] hc, float[] context);
 
+    /** The capacity {@link #reserveSessions} allocates: at least half again, so that growing one session at a time is cheap. */
+    static int grownCapacity(int capacity, int requested) {
+        return Math.max(requested, capacity + capacity / 2);
+    }
+
     /** Checks the arrays of {@link #readSessions} / {@link #writeSessions}; shared so every implementation fails alike. */
     static void checkRecords(int[] slots, int n, float[] hc, float[] context) {
         if (n < 0 || slots.length < n || hc.length < (long) n * STATE || context.length < (long) n * CONTEXT) {

@@ -167,7 +167,7 @@ public final class SileroVadCuda implements ResidentSileroVad {
             return;
         }
         cuda.makeCurrent();
-        int grown = Math.max(newCapacity, capacity + capacity / 2);
+        int grown = ResidentSileroVad.grownCapacity(capacity, newCapacity);
         long oldCtxBytes = (long) capacity * CONTEXT * 4;
         long oldStateBytes = (long) capacity * STATE * 4;
         long keepCtx = 0;

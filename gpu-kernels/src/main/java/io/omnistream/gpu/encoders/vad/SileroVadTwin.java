@@ -215,7 +215,7 @@ public final class SileroVadTwin implements ResidentSileroVad {
         if (newCapacity <= capacity) {
             return;
         }
-        int grown = Math.max(newCapacity, capacity + capacity / 2);
+        int grown = ResidentSileroVad.grownCapacity(capacity, newCapacity);
         slotCtx = java.util.Arrays.copyOf(slotCtx, grown * CONTEXT);
         slotState = java.util.Arrays.copyOf(slotState, grown * STATE);
         capacity = grown;
