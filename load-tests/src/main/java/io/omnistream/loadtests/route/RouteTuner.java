@@ -49,7 +49,11 @@ import org.apache.flink.util.CloseableIterator;
  * Options: {@code --customers N} (evaluation-set customers, 13 scenarios each), {@code --mix N} sessions of
  * {@code --mix-seconds S}, {@code --parallelism P}, {@code --group G} (sessions replayed concurrently), {@code --rate F} (frames per second of the runs with
  * understanding; 25 × G is real time),
- * {@code --grid small|full|none} (8, 16 or no grid points), {@code --out file}.
+ * {@code --grid small|full|none} (8, 16 or no grid points), {@code --out file}; {@code --only REGEX} replays only the
+ * sessions whose id matches (e.g. {@code eval-.*} or {@code mix-.*}, to report each subset's savings),
+ * {@code --dump-fused REGEX} also writes those sessions' fused frames of both runs ({@code target/route/*-fused.tsv},
+ * one line per tick: energy, VAD, audio and speaking probability, drop, lips) for diffing them around a disagreement,
+ * {@code --vad-restart-ms MS} sets the perception's VAD restart after silence in both runs (default 200, 0 = off).
  */
 public final class RouteTuner {
     /** Estimated floating-point operations per invocation of each path (see RESULTS.md for how they were estimated). */
@@ -95,6 +99,9 @@ public final class RouteTuner {
         }
     }
 
+    /** The perception's VAD restart after silence in both runs ({@code --vad-restart-ms}; 0 = the state runs on). */
+    static long vadRestartMicros = PerceptionConfig.VAD_RESTART_AFTER_SILENCE_MICROS;
+
     private RouteTuner() {}
 
     /**
@@ -105,6 +112,12 @@ public final class RouteTuner {
      */
     static Run run(String label, Path sessionsFile, List<TunerSession> sessions, RouteConfig routing, boolean understand, int parallelism,
             int group, double framesPerSecond) throws Exception {
+        return run(label, sessionsFile, sessions, routing, understand, parallelism, group, framesPerSecond, null);
+    }
+
+    /** As above; {@code dumpFused} (a regex of session ids, or null) also collects those sessions' fused frames. */
+    static Run run(String label, Path sessionsFile, List<TunerSession> sessions, RouteConfig routing, boolean understand, int parallelism,
+            int group, double framesPerSecond, String dumpFused) throws Exception {
         List<AgentActivity> agent = new ArrayList<>();
         for (TunerSession s : sessions) {
             if (s.agentSpeaking) {
@@ -122,9 +135,15 @@ public final class RouteTuner {
                 : env.fromData(agent).name("agent activity");
 
         DataStream<PerceptionFrame> routed = RoutingPipeline.build(frameStream, agentStream, routing);
-        PerceptionPipeline.Result perception = PerceptionPipeline.build(routed, agentStream, PerceptionConfig.defaults(), routing);
+        PerceptionConfig pc = PerceptionConfig.defaults();
+        pc.vadRestartAfterSilenceMicros = vadRestartMicros;
+        PerceptionPipeline.Result perception = PerceptionPipeline.build(routed, agentStream, pc, routing);
         DataStream<TunerRecord> out = perception.events.map(e -> new TunerRecord(TunerRecord.EVENT, e.getSessionId(), e.getType().name(),
                 e.getSessionTimeMicros(), e.getSpeechTimeMicros(), null)).returns(TunerRecord.class);
+        if (dumpFused != null) {
+            String pattern = dumpFused;
+            out = out.union(perception.fused.filter(f -> f.sessionId.matches(pattern)).map(RouteTuner::fusedRecord).returns(TunerRecord.class));
+        }
         if (understand) {
             UnderstandingConfig u = new UnderstandingConfig();
             u.asrDecodersPerInstance = 2;
@@ -156,6 +175,14 @@ public final class RouteTuner {
         Object cpu = jr.getAccumulatorResult(PerceptionFunction.CPU_NANOS_ACCUMULATOR);
         r.perceptionCpuNanos = cpu instanceof Number ? ((Number) cpu).longValue() : 0;
         return r;
+    }
+
+    /** A fused frame as a record: everything turn-taking reads from it, for diffing two runs tick by tick. */
+    static TunerRecord fusedRecord(io.omnistream.operators.fusion.FusedFrame f) {
+        String v = String.format(Locale.ROOT, "e=%.2f\tvad=%.4f\taudioP=%.4f\tdrop=%s\tface=%s\tclosed=%s\tact=%.3f\topenD=%.3f\tcorr=%.3f\tp=%.4f\tbg=%s",
+                f.energyDb, f.vadProbability, f.audioProbability, f.audioDropped, f.faceUsable, f.lipsClosed, f.lipActivity, f.lipOpenDelta,
+                f.avCorrelation, f.speakingProbability, f.backgroundSpeech);
+        return new TunerRecord(TunerRecord.FUSED, f.sessionId, Long.toString(f.tickIndex), f.tickStartMicros, 0, v);
     }
 
     private static TunerRecord record(AnalyticsRecord a) {
@@ -209,6 +236,8 @@ public final class RouteTuner {
         boolean understand = true;
         boolean repeat = false; // compare always-on with itself: the replay's own run-to-run noise
         String gridMode = "small";
+        String only = null; // regex: replay only the sessions whose id matches
+        String dumpFused = null; // regex: also write these sessions' fused frames of both runs (diagnostics)
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -222,13 +251,21 @@ public final class RouteTuner {
                 case "--repeat-always-on": repeat = true; break;
                 case "--grid": gridMode = args[++i]; break;
                 case "--out": out = Path.of(args[++i]); break;
+                case "--only": only = args[++i]; break;
+                case "--dump-fused": dumpFused = args[++i]; break;
+                case "--vad-restart-ms": vadRestartMicros = Long.parseLong(args[++i]) * 1000; break;
                 default: throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--customers N --mix N --mix-seconds S --parallelism P --group G --grid small|full|none --out report.md)");
+                        + " (--customers N --mix N --mix-seconds S --parallelism P --group G --grid small|full|none --only REGEX --dump-fused REGEX --vad-restart-ms MS"
+                        + " --perception-only --repeat-always-on --out report.md)");
             }
         }
         Path work = Path.of("target/route");
         Files.createDirectories(work);
         List<TunerSession> sessions = SessionMix.build(customers, mix, mixSeconds, work);
+        if (only != null) {
+            String pattern = only;
+            sessions = sessions.stream().filter(s -> s.id.matches(pattern)).collect(Collectors.toList());
+        }
         Path file = work.resolve("sessions.bin");
         SessionMix.write(sessions, file);
         long frames = TunerFrameSource.frameCount(sessions);
@@ -266,15 +303,22 @@ public final class RouteTuner {
         if (repeat) {
             chosen = RouteConfig.disabled();
         }
-        log("chosen: " + chosen);
-        Run offFull = run("always-on", file, sessions, RouteConfig.disabled(), understand, parallelism, group, rate);
+        log("chosen: " + chosen + "; perception VAD restart after " + vadRestartMicros / 1000 + " ms of silence");
+        Run offFull = run("always-on", file, sessions, RouteConfig.disabled(), understand, parallelism, group, rate, dumpFused);
         log("always-on done in " + offFull.wallMillis / 1000 + " s");
-        Run onFull = run("routed", file, sessions, chosen, understand, parallelism, group, rate);
-        dump(offFull, work.resolve("always-on.tsv"));
-        dump(onFull, work.resolve("routed.tsv"));
+        Run onFull = run("routed", file, sessions, chosen, understand, parallelism, group, rate, dumpFused);
+        if (dumpFused != null) {
+            dump(offFull, work.resolve("always-on-fused.tsv"), true);
+            dump(onFull, work.resolve("routed-fused.tsv"), true);
+            offFull.records.removeIf(t -> t.kind.equals(TunerRecord.FUSED));
+            onFull.records.removeIf(t -> t.kind.equals(TunerRecord.FUSED));
+        }
+        dump(offFull, work.resolve("always-on.tsv"), false);
+        dump(onFull, work.resolve("routed.tsv"), false);
         log("routed done in " + onFull.wallMillis / 1000 + " s");
         report.append("### Chosen setting, end to end (router, perception, turn-taking, ASR, OCR, responder)\n\n");
-        report.append("`").append(chosen).append("`\n\n");
+        report.append("`").append(chosen).append("`; perception `vadRestartAfterSilenceMicros` = ").append(vadRestartMicros)
+                .append(" (both runs)\n\n");
         report.append(summary(offFull, onFull, sessions));
         String command = "mvn -q -pl load-tests exec:exec -Dbench.main=" + RouteTuner.class.getName() + " -Dbench.args=\"" + String.join(" ", args) + "\"";
         report.append("\nReplayed ").append(sessions.size()).append(" sessions, ").append(frames).append(String.format(Locale.ROOT,
@@ -326,8 +370,8 @@ public final class RouteTuner {
         return sb.toString();
     }
 
-    private static void dump(Run r, Path file) throws java.io.IOException {
-        Files.writeString(file, r.records.stream()
+    private static void dump(Run r, Path file, boolean fused) throws java.io.IOException {
+        Files.writeString(file, r.records.stream().filter(t -> t.kind.equals(TunerRecord.FUSED) == fused)
                 .sorted(java.util.Comparator.comparing((TunerRecord t) -> t.sessionId).thenComparingLong(t -> t.timeMicros))
                 .map(t -> t.kind + "\t" + t.sessionId + "\t" + t.type + "\t" + t.timeMicros + "\t" + t.speechTimeMicros + "\t" + t.text)
                 .collect(Collectors.joining("\n")));

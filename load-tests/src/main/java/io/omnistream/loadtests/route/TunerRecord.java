@@ -1,11 +1,13 @@
 package io.omnistream.loadtests.route;
 
-/** What the tuner collects from a run: a speech event, a final transcript, screen identifiers or a chosen answer. */
+/** What the tuner collects from a run: a speech event, a final transcript, screen identifiers, a chosen answer or (diagnostics) a fused frame. */
 public class TunerRecord {
     public static final String EVENT = "event";
     public static final String FINAL = "final";
     public static final String SCREEN = "screen";
     public static final String ANSWER = "answer";
+    /** A fused perception frame (only with {@code --dump-fused}): type = tick index, text = the values turn-taking reads. */
+    public static final String FUSED = "fused";
 
     public String kind;
     public String sessionId;

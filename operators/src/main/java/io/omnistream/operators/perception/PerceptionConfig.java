@@ -36,6 +36,22 @@ public final class PerceptionConfig implements Serializable, Cloneable {
     public int vadChunkSamples = 512;
     /** Context samples prepended to each chunk, as in the reference implementation. */
     public int vadContextSamples = 64;
+    /**
+     * The VAD restarts from a fresh state (primed with silent chunks) at the first tick at or above {@link #silenceDb}
+     * after at least this much session time below it (and at the session's first such tick); 0 = never restart.
+     * Silero's recurrent state keeps integrating near-silence for tens of seconds (after 15–30 s of -68 dBFS room
+     * noise it reads the onset of speech 0.3–0.8 lower than a fresh state and can dip below the stop threshold
+     * inside the first words), so without a restart the decision at a speech onset depends on how long the customer
+     * was silent. With it, the VAD's output depends only on the audio since the last silence, which is also what a
+     * router that skips the VAD in silence can reproduce exactly (its VAD hangover must be at least this minus one
+     * tick, its gate at or below {@code silenceDb}). {@link #VAD_RESTART_AFTER_SILENCE_MICROS} is the value the
+     * routing tuner validated; the default stays 0 until the batched GPU VAD stage
+     * ({@code io.omnistream.operators.gpu.BatchedVadOperator}) applies the same rule
+     * ({@code PerceptionFunction.restartsVad}/{@code quietAfter}), which it must for equal probabilities.
+     */
+    public long vadRestartAfterSilenceMicros = 0;
+    /** The VAD restart delay validated by the routing tuner (RESULTS.md, "Modality routing (issue 8)"). */
+    public static final long VAD_RESTART_AFTER_SILENCE_MICROS = 200_000;
 
     // ---- face and lips ------------------------------------------------------------------------
     /** Run BlazeFace on every Nth new camera picture; in between the mouth box is tracked by template matching. */

@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * skipped and logged once per session; it never fails the job.
  *
  * <p>It obeys the modality router's decision on the frame ({@code route}; null runs everything): VAD off
- * means the tick is silent (probability 0, as the fusion treats any tick below the silence level); face
+ * means the tick is silent (probability 0, as the fusion treats any tick below the silence level; the VAD restarts
+ * from a fresh state after silence either way, {@link PerceptionConfig#vadRestartAfterSilenceMicros}, so a router
+ * that skips it only in silence changes no probability); face
  * modes choose how often BlazeFace runs (every Nth picture, tracking only, or no camera work, in which case the
  * fusion sees the last face as still and unchanged). Buffers of a path that stayed off for long are released
  * and counted ({@code route.perception.*} counters and accumulators).
@@ -234,6 +236,8 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
             report(st, BadInput.NON_FINITE, frame, "non-finite samples replaced by 0");
         }
         f.energyDb = Pcm16.energyDb(x);
+        boolean restart = restartsVad(config, st.quietMicros, f.energyDb);
+        st.quietMicros = quietAfter(config, st.quietMicros, f.energyDb, tickMicros);
         RouteDecision route = frame.getRoute();
         if (route != null && !route.getVad()) {
             // routed silent: treated as silence, the model's state is kept for the next loud tick (or released)
@@ -248,7 +252,7 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
             // computed upstream by the batched VAD stage (io.omnistream.operators.gpu.BatchedVadOperator), which keeps
             // the recurrent state and applies the same priming and release; counted as the same work
             vadRun.inc();
-            if (st.vadIdleMicros > 0) {
+            if (restart || st.vadIdleMicros > 0) {
                 vadPrimed.inc(VAD_PRIME_CHUNKS);
             }
             st.vadIdleMicros = 0;
@@ -256,9 +260,10 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
         } else {
             vadRun.inc();
             try {
-                if (st.vadIdleMicros > 0) {
-                    // back from routed silence: the recurrent state still holds the speech before it; start from the state
-                    // a run of silence leads to instead (fresh, primed with silent chunks), as an always-on VAD would have
+                if (restart || st.vadIdleMicros > 0) {
+                    // after silence (routed or not) the VAD starts from a fresh state primed with silent chunks: the same
+                    // state whether it ran through the silence or the router skipped it (see vadRestartAfterSilenceMicros);
+                    // a VAD switched back on without such a silence (a short gate or hangover) starts the same way
                     st.vad = new io.omnistream.operators.vad.VadState();
                     vad.accept(st.vad, new float[VAD_PRIME_CHUNKS * config.vadChunkSamples], 0, VAD_PRIME_CHUNKS * config.vadChunkSamples);
                     vadPrimed.inc(VAD_PRIME_CHUNKS);
@@ -308,6 +313,25 @@ public class PerceptionFunction extends KeyedProcessFunction<String, PerceptionF
     /** Silent chunks a fresh VAD state is primed with when the router switches the VAD back on. */
     public static int vadPrimeChunks() {
         return VAD_PRIME_CHUNKS;
+    }
+
+    /**
+     * Whether the VAD restarts from a fresh, primed state before a tick of {@code energyDb} that follows
+     * {@code quietMicros} of session time below the silence level ({@link PerceptionConfig#vadRestartAfterSilenceMicros}).
+     * Shared with the batched VAD stage, which must apply the same rule for the same probabilities.
+     */
+    public static boolean restartsVad(PerceptionConfig config, long quietMicros, float energyDb) {
+        return config.vadRestartAfterSilenceMicros > 0 && energyDb >= config.silenceDb && quietMicros >= config.vadRestartAfterSilenceMicros;
+    }
+
+    /** The silence run after a tick of {@code energyDb} lasting {@code tickMicros}, for {@link #restartsVad}. */
+    public static long quietAfter(PerceptionConfig config, long quietMicros, float energyDb, long tickMicros) {
+        return energyDb >= config.silenceDb ? 0 : saturatingAdd(quietMicros, tickMicros);
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 
     private float audioProbability(float vadProbability, float energyDb) {

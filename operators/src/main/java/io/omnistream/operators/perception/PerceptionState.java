@@ -18,6 +18,11 @@ public class PerceptionState {
     public StreamingLogMel.State logMel = new StreamingLogMel.State();
     public float lastVad;
     public float lastEnergyDb = -100f;
+    /**
+     * Session time of the current run of ticks below the silence level (saturating; the session start counts as
+     * silence): decides the VAD restart of {@link PerceptionConfig#vadRestartAfterSilenceMicros}, routed or not.
+     */
+    public long quietMicros = Long.MAX_VALUE;
     /** Session time the router has kept the VAD off in a row (its buffers are released after a while). */
     public long vadIdleMicros;
     /** Session time the router has kept face work off in a row (face/lip buffers are released after a while). */

@@ -28,7 +28,11 @@ public final class RouteConfig implements Serializable, Cloneable {
     public float noiseMarginDb = 0f;
     /** How fast the noise-floor estimate may rise (it falls at once to a quieter tick). */
     public float floorRiseDbPerSecond = 1.0f;
-    /** Silero VAD keeps running this long after the last loud tick (its recurrent state sees the decay). */
+    /**
+     * Silero VAD keeps running this long after the last loud tick (its recurrent state sees the decay). At least the
+     * perception's {@code vadRestartAfterSilenceMicros} minus one tick, so that every switch-on falls on a VAD restart
+     * and routing leaves the speech probabilities exactly as always-on.
+     */
     public long vadHangoverMicros = 400_000;
     /** The ASR decoder is fed this long after the last loud tick (covers the turn-taking decision delay). */
     public long asrHangoverMicros = 1_000_000;

@@ -148,6 +148,80 @@ class RoutedOperatorsTest {
         assertThat(speech.stream().filter(f -> f.speakingProbability > 0.6f).count()).isGreaterThan(speech.size() * 6 / 10);
     }
 
+    /**
+     * A quiet room without a camera, as in the realistic session mix: 12 s of -68 dBFS noise, a sentence, 12 s of
+     * noise, the sentence again, 1 s of noise. The router skips the VAD through the long noise.
+     */
+    private static List<PerceptionFrame> quietRoom() throws Exception {
+        short[] speech = readWav(LIBRIVOX_0880);
+        int noise = 300 * TICK;
+        short[] all = new short[3 * noise + 2 * speech.length + 25 * TICK];
+        System.arraycopy(speech, 0, all, noise, speech.length);
+        System.arraycopy(speech, 0, all, 2 * noise + speech.length, speech.length);
+        java.util.Random rng = new java.util.Random(8);
+        double sigma = Math.pow(10, -68 / 20.0) * 32768;
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (short) Math.max(-32768, Math.min(32767, Math.round(all[i] + rng.nextGaussian() * sigma)));
+        }
+        List<PerceptionFrame> out = new ArrayList<>();
+        for (int t = 0; t < all.length / TICK; t++) {
+            out.add(frame("room", t, all, TICK, null, 0));
+        }
+        return out;
+    }
+
+    private static List<PerceptionFrame> routedFrom(List<PerceptionFrame> in, RouteConfig config) throws Exception {
+        var h = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new ModalityRouter(config)),
+                PerceptionFrame::getSessionId, (AgentActivity a) -> a.sessionId, Types.STRING);
+        h.open();
+        for (PerceptionFrame f : in) {
+            h.processElement1(new StreamRecord<>(RouteTestData.copy(f)));
+        }
+        List<PerceptionFrame> out = new ArrayList<>(h.extractOutputValues());
+        h.close();
+        return out;
+    }
+
+    private static List<PerceptionFrame> copiesOf(List<PerceptionFrame> in) {
+        List<PerceptionFrame> out = new ArrayList<>();
+        in.forEach(f -> out.add(RouteTestData.copy(f)));
+        return out;
+    }
+
+    @Test
+    void aVadSkippedThroughLongRoomNoiseGivesExactlyTheAlwaysOnSpeechProbabilities() throws Exception {
+        PerceptionConfig restart = PerceptionConfig.defaults();
+        restart.vadRestartAfterSilenceMicros = PerceptionConfig.VAD_RESTART_AFTER_SILENCE_MICROS;
+        List<PerceptionFrame> room = quietRoom();
+        List<FusedFrame> always = perceive(new PerceptionFunction(restart), copiesOf(room));
+        PerceptionFunction fn = new PerceptionFunction(restart);
+        List<FusedFrame> routed = perceiveKeeping(fn, routedFrom(room, RouteConfig.defaults()));
+
+        assertThat(fn.workCount("work.vad.skipped")).as("the VAD was skipped through the noise").isGreaterThan(500);
+        assertThat(always.stream().filter(f -> f.audioProbability > 0.6f).count()).as("speech ticks").isGreaterThan(50);
+        assertThat(routed).hasSameSizeAs(always);
+        for (int i = 0; i < always.size(); i++) {
+            assertThat(routed.get(i).audioProbability).as("P(speech) at tick %d", i).isEqualTo(always.get(i).audioProbability);
+            assertThat(routed.get(i).speakingProbability).as("P(speaking) at tick %d", i).isEqualTo(always.get(i).speakingProbability);
+        }
+    }
+
+    @Test
+    void withoutARestartAfterSilenceTheAlwaysOnVadReadsSpeechAfterLongNoiseDifferently() throws Exception {
+        // why the restart exists: Silero's state integrates near-silence for tens of seconds, so a VAD that ran through
+        // the noise and one that starts fresh at the speech disagree, and no router can reproduce the former cheaply
+        PerceptionConfig noRestart = PerceptionConfig.defaults();
+        noRestart.vadRestartAfterSilenceMicros = 0;
+        List<PerceptionFrame> room = quietRoom();
+        List<FusedFrame> always = perceive(new PerceptionFunction(noRestart), copiesOf(room));
+        List<FusedFrame> routed = perceive(new PerceptionFunction(noRestart), routedFrom(room, RouteConfig.defaults()));
+        float worst = 0f;
+        for (int i = 0; i < always.size(); i++) {
+            worst = Math.max(worst, Math.abs(routed.get(i).audioProbability - always.get(i).audioProbability));
+        }
+        assertThat(worst).isGreaterThan(0.2f);
+    }
+
     /** Like {@link #perceive} but keeps the function open long enough to read its counters (the harness owns it). */
     private static List<FusedFrame> perceiveKeeping(PerceptionFunction fn, List<PerceptionFrame> in) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(fn), PerceptionFrame::getSessionId, Types.STRING);
