@@ -3,6 +3,7 @@ package io.omnistream.operators.gpu;
 import io.omnistream.gpu.encoders.Encoders;
 import io.omnistream.gpu.encoders.face.BlazeFaceDecoder;
 import io.omnistream.gpu.encoders.face.BlazeFaceEncoder;
+import io.omnistream.gpu.encoders.face.BlazeFaceTwin;
 import io.omnistream.gpu.encoders.face.BlazeFaceWeights;
 import io.omnistream.gpu.encoders.face.FaceBox;
 import io.omnistream.gpu.encoders.face.JpegFaces;
@@ -186,7 +187,7 @@ public final class BatchedFaceOperator
         pendingDetections = new HashSet<>();
         BlazeFaceWeights weights = BlazeFaceWeights.load(
                 ModelFiles.require(perception.resolveModelsDir(), ModelFiles.BLAZEFACE_FRONT));
-        encoder = Encoders.blazeFace(weights);
+        encoder = config.useGpu ? Encoders.blazeFace(weights) : new BlazeFaceTwin(weights);
         decoder = new BlazeFaceDecoder(perception.faceMinScore, perception.faceNmsIou);
         decodeWithEncoder = switch (jpegDecoding) {
             case AUTO -> encoder.onGpu() && encoder.decodesJpegOnDevice();

@@ -2,6 +2,7 @@ package io.omnistream.operators.gpu;
 
 import io.omnistream.gpu.encoders.Encoders;
 import io.omnistream.gpu.encoders.vad.SileroVadEncoder;
+import io.omnistream.gpu.encoders.vad.SileroVadTwin;
 import io.omnistream.gpu.encoders.vad.SileroVadWeights;
 import io.omnistream.gpu.encoders.vad.VadStreams;
 import io.omnistream.operators.audio.Pcm16;
@@ -136,7 +137,7 @@ public final class BatchedVadOperator
         }
         SileroVadWeights weights = SileroVadWeights.load(
                 ModelFiles.require(perception.resolveModelsDir(), ModelFiles.SILERO_VAD));
-        encoder = Encoders.sileroVad(weights);
+        encoder = config.useGpu ? Encoders.sileroVad(weights) : new SileroVadTwin(weights);
         streams = new VadStreams(encoder);
         slotOf = new HashMap<>();
         freeSlots = new ArrayDeque<>();

@@ -19,6 +19,11 @@ public final class GpuBatchConfig implements Serializable {
     public Duration maxWait = DEFAULT_MAX_WAIT;
     public int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
     public int histogramWindow = DEFAULT_HISTOGRAM_WINDOW;
+    /**
+     * Whether the encoder may run on a GPU when one is present (the default). {@code false} keeps it on its exact Java
+     * twin even then — to leave the GPU to other stages, or to compare both on one machine.
+     */
+    public boolean useGpu = true;
 
     public static GpuBatchConfig defaults() {
         return new GpuBatchConfig();
@@ -31,6 +36,11 @@ public final class GpuBatchConfig implements Serializable {
 
     public GpuBatchConfig withMaxBatchSize(int n) {
         this.maxBatchSize = n;
+        return this;
+    }
+
+    public GpuBatchConfig withUseGpu(boolean use) {
+        this.useGpu = use;
         return this;
     }
 

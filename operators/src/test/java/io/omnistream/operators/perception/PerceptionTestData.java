@@ -26,7 +26,8 @@ import org.bytedeco.opencv.opencv_core.Size;
  * built the way the aligner builds them.
  */
 public final class PerceptionTestData {
-    public static final Path POCKETSPHINX = Path.of("/usr/share/pocketsphinx/test/data");
+    /** Debian's location; {@code -Domni.recordings.dir} points elsewhere (a copy carried to the GPU machine). */
+    public static final Path POCKETSPHINX = Path.of(System.getProperty("omni.recordings.dir", "/usr/share/pocketsphinx/test/data"));
     public static final Path LIBRIVOX_0880 = POCKETSPHINX.resolve("librivox/sense_and_sensibility_01_austen_64kb-0880.wav");
     public static final Path LIBRIVOX_0930 = POCKETSPHINX.resolve("librivox/sense_and_sensibility_01_austen_64kb-0930.wav");
     public static final Path CARDS_005 = POCKETSPHINX.resolve("cards/005.wav");
