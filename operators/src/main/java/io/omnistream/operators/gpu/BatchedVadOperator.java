@@ -41,8 +41,9 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
  * exactly perception's own, so the decisions do not change: the recurrent state lives in keyed state
  * ({@link SessionVad}, restored exactly after a failover); a frame the router sent without VAD is skipped (the tick
  * is silence, probability 0) and counts towards releasing the state after {@link RouteConfig#vadReleaseAfterMicros};
- * when the VAD is switched back on after routed silence the session starts from a fresh state primed with
- * {@link PerceptionFunction#vadPrimeChunks()} silent chunks. A frame whose audio perception would reject
+ * when the VAD is switched back on after routed silence, or after silence at all
+ * ({@link PerceptionConfig#vadRestartAfterSilenceMicros}, {@link PerceptionFunction#restartsVad}), the session starts
+ * from a fresh state primed with {@link PerceptionFunction#vadPrimeChunks()} silent chunks. A frame whose audio perception would reject
  * ({@link PerceptionFunction#audioProblem}) passes through without a probability, so perception reports it as
  * always, and the rest of the batch is unaffected; such pass-throughs are counted in {@code gpu.vadFallbacks}.
  *
@@ -69,20 +70,27 @@ public final class BatchedVadOperator
         public long idleMicros;
         /** The probability reported for the session's last tick (0 after routed silence), as perception keeps it. */
         public float lastVad;
+        /** Session time below the silence level in a row, for perception's VAD restart rule ({@link PerceptionFunction#restartsVad}). */
+        public long quietMicros = Long.MAX_VALUE;
 
         public SessionVad() {}
     }
 
-    /** A frame with its decoded samples; {@code samples == null} for frames that pass through unchanged. */
+    /**
+     * A frame with its decoded samples and their level; {@code samples == null} for frames that pass through unchanged
+     * (bad audio) and for routed-off ones (whose level still counts towards the VAD restart after silence).
+     */
     static final class Prepared {
         final PerceptionFrame frame;
         final float[] samples;
         final boolean routedOff;
+        final float energyDb;
 
-        Prepared(PerceptionFrame frame, float[] samples, boolean routedOff) {
+        Prepared(PerceptionFrame frame, float[] samples, boolean routedOff, float energyDb) {
             this.frame = frame;
             this.samples = samples;
             this.routedOff = routedOff;
+            this.energyDb = energyDb;
         }
     }
 
@@ -171,15 +179,16 @@ public final class BatchedVadOperator
     @Override
     protected Prepared prepare(PerceptionFrame frame) {
         if (!usable || PerceptionFunction.audioProblem(frame, perception) != null) {
-            return new Prepared(frame, null, false);
-        }
-        RouteDecision route = frame.getRoute();
-        if (route != null && !route.getVad()) {
-            return new Prepared(frame, null, true);
+            return new Prepared(frame, null, false, Float.NaN);
         }
         float[] x = Pcm16.toFloats(frame.getAudio());
         Pcm16.sanitize(x); // as perception does (it counts them)
-        return new Prepared(frame, x, false);
+        float energyDb = Pcm16.energyDb(x);
+        RouteDecision route = frame.getRoute();
+        if (route != null && !route.getVad()) {
+            return new Prepared(frame, null, true, energyDb);
+        }
+        return new Prepared(frame, x, false, energyDb);
     }
 
     @Override
@@ -222,6 +231,14 @@ public final class BatchedVadOperator
                 int i = e.getValue().get(round);
                 Prepared p = batch.get(i).value;
                 SessionVad s = sessions.get(e.getKey());
+                boolean restart = false;
+                if (p.routedOff || p.samples != null) {
+                    // perception's restart after silence, on the same levels, routed or not
+                    long tickMicros = p.frame.getTickEndMicros() - p.frame.getTickStartMicros();
+                    restart = PerceptionFunction.restartsVad(perception, s.quietMicros, p.energyDb);
+                    s.quietMicros = PerceptionFunction.quietAfter(perception, s.quietMicros, p.energyDb, tickMicros);
+                    changed.add(e.getKey());
+                }
                 if (p.routedOff) {
                     // the tick is silence; the state waits for the next loud tick, or goes after long routed silence
                     s.lastVad = 0f;
@@ -238,7 +255,7 @@ public final class BatchedVadOperator
                     fallbacks.inc();
                     continue;
                 }
-                boolean prim = s.idleMicros > 0;
+                boolean prim = restart || s.idleMicros > 0;
                 boolean fresh = prim || s.vad == null;
                 if (fresh) {
                     // back from routed silence: start from the state a run of silence leads to, as perception does

@@ -44,12 +44,11 @@ public final class PerceptionConfig implements Serializable, Cloneable {
      * inside the first words), so without a restart the decision at a speech onset depends on how long the customer
      * was silent. With it, the VAD's output depends only on the audio since the last silence, which is also what a
      * router that skips the VAD in silence can reproduce exactly (its VAD hangover must be at least this minus one
-     * tick, its gate at or below {@code silenceDb}). {@link #VAD_RESTART_AFTER_SILENCE_MICROS} is the value the
-     * routing tuner validated; the default stays 0 until the batched GPU VAD stage
-     * ({@code io.omnistream.operators.gpu.BatchedVadOperator}) applies the same rule
-     * ({@code PerceptionFunction.restartsVad}/{@code quietAfter}), which it must for equal probabilities.
+     * tick, its gate at or below {@code silenceDb}). The default is {@link #VAD_RESTART_AFTER_SILENCE_MICROS}, the
+     * value the routing tuner validated; the batched GPU VAD stage ({@code io.omnistream.operators.gpu.BatchedVadOperator})
+     * applies the same rule ({@code PerceptionFunction.restartsVad}/{@code quietAfter}).
      */
-    public long vadRestartAfterSilenceMicros = 0;
+    public long vadRestartAfterSilenceMicros = VAD_RESTART_AFTER_SILENCE_MICROS;
     /** The VAD restart delay validated by the routing tuner (RESULTS.md, "Modality routing (issue 8)"). */
     public static final long VAD_RESTART_AFTER_SILENCE_MICROS = 200_000;
 
