@@ -31,6 +31,11 @@ public final class EdgeMetrics {
     final Counter agentStale;
     final Counter returnPathDecodeErrors;
     final DistributionSummary audioJitterBufferMs;
+    final DistributionSummary audioClockLatenessMs;
+    final Counter receivePullGaps;
+    final DistributionSummary receivePullRatio;
+    final DistributionSummary receiveArrivalJitterMs;
+    final Counter mediaThreadsRaised;
 
     EdgeMetrics(MeterRegistry registry) {
         for (SignalingError e : SignalingError.values()) {
@@ -60,6 +65,41 @@ public final class EdgeMetrics {
         audioJitterBufferMs = DistributionSummary.builder("omni.edge.audio.receive.jitter.buffer")
                 .description("Average delay of the customer's audio in the edge's receive jitter buffer (NetEq), sampled"
                         + " each second per session").baseUnit("milliseconds").register(registry);
+        audioClockLatenessMs = DistributionSummary.builder("omni.edge.audio.clock.lateness")
+                .description("How late each pass of the edge's 10 ms agent audio clock woke after its deadline")
+                .baseUnit("milliseconds").publishPercentiles(0.5, 0.95, 0.99).register(registry);
+        receivePullGaps = Counter.builder("omni.edge.audio.receive.pull.gaps")
+                .description("Customer audio frames delivered more than 20 ms after the previous one (the audio"
+                        + " module's native 10 ms pull ran late)").register(registry);
+        receivePullRatio = DistributionSummary.builder("omni.edge.audio.receive.pull.ratio")
+                .description("Customer audio delivered per second of wall clock, sampled each second per session"
+                        + " (1 = real time; below 1 the receive jitter buffer fills up)").register(registry);
+        mediaThreadsRaised = Counter.builder("omni.edge.media.threads.raised")
+                .description("webrtc-java network/worker threads given real-time (or nice) scheduling").register(registry);
+        receiveArrivalJitterMs = DistributionSummary.builder("omni.edge.audio.receive.arrival.jitter")
+                .description("RFC 3550 interarrival jitter of the customer's audio packets at the edge (inbound-rtp"
+                        + " jitter), sampled each second per session").baseUnit("milliseconds").register(registry);
+    }
+
+    /** Publishes the audio clock's counters ({@code omni.edge.audio.clock.*}). */
+    void bindAudioClock(MeterRegistry registry, AudioClock clock) {
+        io.micrometer.core.instrument.FunctionCounter.builder("omni.edge.audio.clock.ticks", clock, AudioClock::ticks)
+                .description("Agent audio ticks run, summed over sessions").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("omni.edge.audio.clock.late", clock,
+                AudioClock::lateTicks).description("Clock ticks run more than one period after their deadline (overrun)")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("omni.edge.audio.clock.skipped", clock,
+                AudioClock::skippedTicks).description("Clock ticks skipped after falling too far behind")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("omni.edge.audio.clock.busy", clock,
+                AudioClock::busyRetries).description("Session ticks postponed because the session was busy")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("omni.edge.audio.clock.errors", clock,
+                AudioClock::errors).description("Session ticks that failed").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("omni.edge.audio.clock.os.priority", clock,
+                c -> c.osPriority().ordinal())
+                .description("Scheduling of the clock thread: 0 unknown, 1 default, 2 nice, 3 real-time")
+                .register(registry);
     }
 
     void error(SignalingError e) {
@@ -86,6 +126,12 @@ public final class EdgeMetrics {
     public double audioJitterBufferMeanMs() { return audioJitterBufferMs.mean(); }
     public double audioJitterBufferMaxMs() { return audioJitterBufferMs.max(); }
     public double agentSuperseded() { return agentSuperseded.count(); }
+    /** Mean and max lateness of the agent audio clock's passes, ms. */
+    public double audioClockLatenessMeanMs() { return audioClockLatenessMs.mean(); }
+    public double audioClockLatenessMaxMs() { return audioClockLatenessMs.max(); }
+    /** Late customer-audio pulls (gaps over 20 ms) and the mean delivered-per-wall-second ratio. */
+    public double receivePullGaps() { return receivePullGaps.count(); }
+    public double receivePullRatioMean() { return receivePullRatio.mean(); }
     public double agentStale() { return agentStale.count(); }
     public double sessionsEnded() { return sessionsEnded.count(); }
     public double sessionsResumed() { return sessionsResumed.count(); }

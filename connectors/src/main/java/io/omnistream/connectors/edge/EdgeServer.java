@@ -23,6 +23,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.net.URI;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
@@ -30,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -65,7 +65,8 @@ public final class EdgeServer implements AutoCloseable {
     private final JWTAuth jwt;
     private final JoinRateLimiter rateLimiter;
     private final ExecutorService workers;
-    private final ScheduledExecutorService audioClock;
+    private final AudioClock audioClock;
+    private final Map<EdgeSession, AudioClock.Participant> voices = new ConcurrentHashMap<>();
     private final MediaPublisher publisher;
     private final ReturnPath returnPath;
     private final PeerFactoryPool factories;
@@ -96,12 +97,9 @@ public final class EdgeServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.audioClock = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "omni-edge-agent-audio");
-            t.setDaemon(true);
-            t.setPriority(Thread.MAX_PRIORITY);
-            return t;
-        });
+        this.audioClock = new AudioClock(Duration.ofMillis(10), cfg.audioClockMaxCatchUpTicks(), System::nanoTime,
+                ns -> metrics.audioClockLatenessMs.record(ns / 1e6));
+        metrics.bindAudioClock(registry, audioClock);
         this.publisher = new MediaPublisher(cfg.bootstrapServers(), cfg.edgeId(), metrics);
         this.returnPath = new ReturnPath(cfg.bootstrapServers(), cfg.edgeId(), sessions::get, metrics);
         this.factories = new PeerFactoryPool(cfg.maxSessions());
@@ -154,7 +152,7 @@ public final class EdgeServer implements AutoCloseable {
             throw new IllegalStateException("edge did not start listening within 30 s", e);
         }
         housekeepingTimer = vertx.setPeriodic(1000, id -> housekeeping());
-        audioClock.scheduleAtFixedRate(this::tickAgentAudio, 10, 10, TimeUnit.MILLISECONDS);
+        audioClock.start("omni-edge-audio-clock", cfg.realtimeMediaThreads());
         returnPath.start();
         LOG.info("Omnistream edge {} listening on {}", cfg.edgeId(), url());
     }
@@ -509,6 +507,9 @@ public final class EdgeServer implements AutoCloseable {
             vertx.runOnContext(v -> c.fail(SignalingError.INTERNAL, "cannot create peer: " + t.getMessage()));
             return;
         }
+        AudioClock.Participant voice = s::tickVoice; // registered before the session is visible to endSession
+        voices.put(s, voice);
+        audioClock.add(voice);
         sessions.put(sid, s);
         metrics.sessionsStarted.increment();
         if (resumed) {
@@ -524,10 +525,18 @@ public final class EdgeServer implements AutoCloseable {
         if (c.ws.isClosed()) {
             endSession(s, "client_gone");
         }
+        if (cfg.realtimeMediaThreads()) {
+            // a new factory's network and worker threads exist now; those of reused factories were raised before
+            metrics.mediaThreadsRaised.increment(OsScheduling.raiseNamed(OsScheduling.WEBRTC_MEDIA_THREADS));
+        }
     }
 
     private void endSession(EdgeSession s, String reason) {
         if (sessions.remove(s.sessionId, s)) {
+            AudioClock.Participant voice = voices.remove(s);
+            if (voice != null) {
+                audioClock.remove(voice);
+            }
             disposing.incrementAndGet();
             metrics.activeSessions().set(sessions.size());
             s.close(reason, done -> {
@@ -556,16 +565,6 @@ public final class EdgeServer implements AutoCloseable {
         rateLimiter.evictIdle(now);
     }
 
-    private void tickAgentAudio() {
-        for (EdgeSession s : sessions.values()) {
-            try {
-                s.tickVoice();
-            } catch (RuntimeException e) {
-                LOG.debug("agent audio push failed: {}", e.toString());
-            }
-        }
-    }
-
     private static String randomSecret() {
         byte[] b = new byte[32];
         new SecureRandom().nextBytes(b);
@@ -591,7 +590,7 @@ public final class EdgeServer implements AutoCloseable {
                 break;
             }
         }
-        audioClock.shutdownNow();
+        audioClock.close();
         factories.close();
         returnPath.close();
         publisher.close();

@@ -53,6 +53,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,7 +113,8 @@ final class EdgeSession {
     private volatile boolean voiceEnabled;
     private volatile boolean negotiating;
     private volatile long disconnectedSinceNanos = -1;
-    private final Object pushLock = new Object();
+    /** Guards pushing agent audio; the clock only tries it, so a negotiation holding it never stalls the clock. */
+    private final ReentrantLock pushLock = new ReentrantLock();
     private static final int RECORDING_GUARD_TICKS = 25;
     private static final int ARM_DELAY_TICKS = 30;
     private long ticks; // under pushLock
@@ -193,8 +195,11 @@ final class EdgeSession {
             if (renegotiation) {
                 // guard against webrtc-java #217: a new negotiation may restart the module's recording thread,
                 // so stop pushing until recording has been stopped again.
-                synchronized (pushLock) {
+                pushLock.lock();
+                try {
                     voiceEnabled = false;
+                } finally {
+                    pushLock.unlock();
                 }
             }
             negotiating = true;
@@ -325,15 +330,22 @@ final class EdgeSession {
     /** One 10 ms frame of silence at {@link AgentVoice#RATE}, pushed whenever the agent has nothing to say. */
     private static final byte[] SILENCE = new byte[AgentVoice.FRAME * 2];
 
-    /** Called by the agent audio clock every 10 ms, always from the same thread. */
-    void tickVoice() {
-        synchronized (pushLock) {
+    /**
+     * One 10 ms tick of the agent's voice, called by the edge's {@link AudioClock} (always the same thread). Returns
+     * false without pushing when another thread holds the push lock (renegotiation, close), so the clock never
+     * waits for one session; the tick is then owed and run on the clock's next pass.
+     */
+    boolean tickVoice() {
+        if (!pushLock.tryLock()) {
+            return false;
+        }
+        try {
             if (!voiceEnabled || closed.get()) {
-                return;
+                return true;
             }
             ticks++;
             if (ticks < armedAtTick) {
-                return;
+                return true;
             }
             if (ticks == armedAtTick || ticks % RECORDING_GUARD_TICKS == 0) {
                 // WebRTC may (re)start the module's recording thread whenever a send stream (re)starts, e.g. once
@@ -346,10 +358,13 @@ final class EdgeSession {
                 // browser's jitter buffer met an answer's first packets as a burst of late audio and could hold
                 // (or time-stretch away) the start of the answer for seconds
                 agentSource.pushAudio(SILENCE, 16, AgentVoice.RATE, 1, AgentVoice.FRAME);
-                return;
+                return true;
             }
             agentSource.pushAudio(frame, 16, AgentVoice.RATE, 1, AgentVoice.FRAME);
             metrics.agentFramesPlayed.increment();
+            return true;
+        } finally {
+            pushLock.unlock();
         }
     }
 
@@ -357,11 +372,14 @@ final class EdgeSession {
         if (closed.get() || negotiating) {
             return;
         }
-        synchronized (pushLock) {
+        pushLock.lock();
+        try {
             // The send stream (and with it the module's recording thread) starts when the transport becomes
             // writable, which races with CONNECTED. Push only after a settle time, stopping recording first.
             armedAtTick = ticks + ARM_DELAY_TICKS;
             voiceEnabled = true;
+        } finally {
+            pushLock.unlock();
         }
     }
 
@@ -399,14 +417,27 @@ final class EdgeSession {
 
     private double lastJitterDelaySec = -1;
     private double lastJitterEmitted = -1;
+    private long lastRatioAudioMicros = -1; // housekeeping thread only
+    private long lastRatioNanos;
 
     /**
      * Samples the customer audio's receive jitter buffer (WebRTC {@code inbound-rtp} jitterBufferDelay /
      * jitterBufferEmittedCount over the last interval) into {@code omni.edge.audio.receive.jitter.buffer}: the part
-     * of capture → edge delay that the edge itself adds. Called by the edge's housekeeping timer.
+     * of capture → edge delay that the edge itself adds — and the customer audio delivered per wall-clock second
+     * into {@code omni.edge.audio.receive.pull.ratio} (below 1 the module's pull falls behind the sender and the
+     * buffer fills). Called by the edge's housekeeping timer.
      */
     void sampleReceiveStats() {
-        if (closed.get() || negotiating || lane.backlog() > 0) {
+        if (closed.get()) {
+            return;
+        }
+        long audio = receivedAudioMicros, now = System.nanoTime();
+        if (lastRatioAudioMicros > 0 && audio > lastRatioAudioMicros && now > lastRatioNanos) {
+            metrics.receivePullRatio.record((audio - lastRatioAudioMicros) * 1000.0 / (now - lastRatioNanos));
+        }
+        lastRatioAudioMicros = audio;
+        lastRatioNanos = now;
+        if (negotiating || lane.backlog() > 0) {
             return;
         }
         lane.execute(() -> {
@@ -422,6 +453,9 @@ final class EdgeSession {
             if (st.getType() == dev.onvoid.webrtc.RTCStatsType.INBOUND_RTP && "audio".equals(String.valueOf(a.get("kind")))
                     && a.get("jitterBufferDelay") instanceof Number delay
                     && a.get("jitterBufferEmittedCount") instanceof Number emitted) {
+                if (a.get("jitter") instanceof Number arrival) { // RFC 3550 interarrival jitter, seconds
+                    metrics.receiveArrivalJitterMs.record(arrival.doubleValue() * 1000);
+                }
                 double d = delay.doubleValue(), n = emitted.doubleValue();
                 if (lastJitterEmitted >= 0 && n > lastJitterEmitted) {
                     metrics.audioJitterBufferMs.record((d - lastJitterDelaySec) / (n - lastJitterEmitted) * 1000);
@@ -549,11 +583,25 @@ final class EdgeSession {
         metrics.audioChunks.increment();
     }
 
+    /** Customer audio delivered by the audio module's pull (microseconds of audio), and when it last pulled. */
+    private volatile long receivedAudioMicros;
+    private long lastPullNanos; // on the audio module's thread only
+
     private final class MicSink implements AudioTrackSink {
         @Override
         public void onData(byte[] data, int bitsPerSample, int sampleRate, int channels, int frames) {
             if (closed.get()) {
                 return;
+            }
+            // the headless audio module's native thread pulls every 10 ms (NetEq decodes on that pull); a late pull
+            // leaves the customer's audio waiting in the receive jitter buffer
+            long now = System.nanoTime();
+            if (lastPullNanos != 0 && now - lastPullNanos > 20_000_000L) {
+                metrics.receivePullGaps.increment();
+            }
+            lastPullNanos = now;
+            if (sampleRate > 0) {
+                receivedAudioMicros += frames * 1_000_000L / sampleRate;
             }
             try {
                 synchronized (audioLock) {
@@ -753,8 +801,11 @@ final class EdgeSession {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        synchronized (pushLock) {
+        pushLock.lock();
+        try {
             voiceEnabled = false;
+        } finally {
+            pushLock.unlock();
         }
         if (!"left".equals(reason) && !"client_gone".equals(reason)) {
             signal.ended(this, reason); // tell a still-connected client why (peer_failed, edge_shutdown)

@@ -144,6 +144,26 @@
  * {@code AgentResponse} with {@code cancelled=true} empties the queue as soon as it is consumed: at most the frame
  * being pushed still plays.
  *
+ * <h2>Audio timing</h2>
+ * The browser's jitter buffer sizes itself to the arrival jitter of the agent's RTP packets, i.e. to the jitter of
+ * the edge's push clock. {@link io.omnistream.connectors.edge.AudioClock} is that clock: one thread, absolute 10 ms
+ * deadlines ({@code parkNanos} to the next one), late wake-ups caught up by at most
+ * {@code audioClockMaxCatchUpTicks} back-to-back ticks (older ones skipped), each session ticked round-robin and
+ * only if its push lock is free (a renegotiating session owes the tick, the others do not wait). Lateness, overruns,
+ * skipped and postponed ticks are metrics ({@code omni.edge.audio.clock.*}). libwebrtc gives its own audio device,
+ * encoder and video decoding threads real-time priority where allowed, but not webrtc-java's network and worker
+ * threads. {@code EdgeConfig.realtimeMediaThreads} asks Linux for real-time round-robin scheduling of the clock and
+ * of those two ({@link io.omnistream.connectors.edge.OsScheduling}: {@code chrt}, else {@code renice}); it is off
+ * by default: it cuts the clock's own lateness from ~5 ms to ~0.1 ms on a loaded machine, but the whole loop showed
+ * no gain and with it on the edge ITCases failed as a suite (load-tests/RESULTS.md, issue 9).
+ * The customer's audio is not pulled by this clock: the headless audio module's own native thread pulls every
+ * 10 ms (NetEq decodes on that pull) and calls the {@code AudioTrackSink}. webrtc-java 0.14.0 offers no way to drive
+ * that pull from Java and none to bound the receive jitter buffer (no {@code jitterBufferTarget} /
+ * {@code playoutDelay} on {@code RTCRtpReceiver}, no field trials, no NetEq settings in {@code RTCConfiguration},
+ * {@code AudioOptions} has only the audio processing switches). What the edge can do is measure it:
+ * {@code omni.edge.audio.receive.jitter.buffer}, {@code .arrival.jitter}, {@code .pull.ratio} (audio delivered per
+ * wall second) and {@code .pull.gaps} (pulls more than 20 ms apart).
+ *
  * <h2>webrtc-java 0.14.0 pitfalls handled here</h2>
  * <ul>
  *   <li>{@code CustomAudioSource.pushAudio} aborts the JVM when the audio module's recording thread runs at the same

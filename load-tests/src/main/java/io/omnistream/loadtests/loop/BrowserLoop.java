@@ -18,7 +18,36 @@ public final class BrowserLoop {
     /** What the page measured, raw (page-clock milliseconds, epoch origin of that clock). */
     public record PageResult(String sessionId, double timeOrigin, JsonObject calibration, JsonArray turns,
             JsonArray bargeIns, JsonArray latencyEvents, List<String> answers, List<String> captions, JsonArray errors, JsonArray micActivity,
-            JsonArray utterances, String diagnostics) {}
+            JsonArray utterances, String diagnostics, JsonArray agentRtp) {}
+
+    /**
+     * Samples, once a second, the browser's view of the agent's audio stream ({@code inbound-rtp} of the peer the
+     * client exposes as {@code omni.pc}): RFC 3550 interarrival jitter and the mean jitter buffer delay over the
+     * second, into {@code omni.agentRtp} — how steady the edge's 10 ms push clock arrives and what the browser's
+     * jitter buffer adds to "edge.out → heard".
+     */
+    private static final String AGENT_RTP_SAMPLER = """
+            (() => {
+              omni.agentRtp = []; let last = null;
+              setInterval(async () => {
+                const p = omni.pc; if (!p) return;
+                const stats = await p.getStats();
+                stats.forEach((r) => {
+                  if (r.type !== 'inbound-rtp' || r.kind !== 'audio') return;
+                  const s = { at: performance.now(), jitterMs: (r.jitter || 0) * 1000, targetMs: null, bufferMs: null };
+                  if (last && r.jitterBufferEmittedCount > last.n) {
+                    s.bufferMs = 1000 * (r.jitterBufferDelay - last.d) / (r.jitterBufferEmittedCount - last.n);
+                    if (r.jitterBufferTargetDelay !== undefined) {
+                      s.targetMs = 1000 * (r.jitterBufferTargetDelay - last.t) / (r.jitterBufferEmittedCount - last.n);
+                    }
+                  }
+                  last = { d: r.jitterBufferDelay, n: r.jitterBufferEmittedCount, t: r.jitterBufferTargetDelay || 0 };
+                  omni.agentRtp.push(s);
+                  if (omni.agentRtp.length > 3600) omni.agentRtp.shift();
+                });
+              }, 1000);
+              return true;
+            })()""";
 
     /**
      * What a failed assertion should print: the utterances as the page anchored them, every agent-audio onset it
@@ -77,6 +106,7 @@ public final class BrowserLoop {
             await(() -> "connected".equals(page.evalQuietly("omni.state")), Duration.ofSeconds(40),
                     "page connected (" + page.evalQuietly("omni.state + ' ' + JSON.stringify(omni.errors)") + ")");
             String sid = (String) page.eval("omni.sessionId");
+            page.eval(AGENT_RTP_SAMPLER);
             progress.accept("session " + sid + " connected; playing " + String.format("%.0f", media.durationSec) + " s of speech");
             long end = System.nanoTime() + (long) ((media.durationSec + tail.toMillis() / 1000.0) * 1e9);
             int tick = 0;
@@ -104,7 +134,7 @@ public final class BrowserLoop {
                     new JsonArray(page.json("omni.turns")), new JsonArray(page.json("omni.bargeIns")), latency, answers,
                     captions, new JsonArray(page.json("omni.errors")),
                     new JsonArray(page.json("omni.micActivity")), new JsonArray(page.json("omni.utterances")),
-                    page.json(DIAGNOSTICS));
+                    page.json(DIAGNOSTICS), new JsonArray(page.json("omni.agentRtp || []")));
             java.nio.file.Files.writeString(work.resolve("beep-log.json"), page.json("omni.beepLog"));
             page.eval("omni.leave(); true");
             Thread.sleep(500);

@@ -71,27 +71,85 @@ public final class LoopLatencyBenchmark {
 
     private static String edgeJitter = "not read";
 
-    /** Mean and max of the edge's sampled receive jitter buffer delay, from its Prometheus endpoint. */
+    /**
+     * The edge's own audio timing from its Prometheus endpoint: receive jitter buffer delay and arrival jitter of the
+     * customer's audio, the audio module's pull rate, and the agent audio clock's lateness and overruns.
+     */
     static String edgeJitterBuffer(String edgeUrl) {
         try {
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(edgeUrl.replaceAll("/$", "") + "/metrics"))
                     .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            double sum = Double.NaN, count = Double.NaN, max = Double.NaN;
+            java.util.Map<String, Double> m = new java.util.HashMap<>();
             for (String line : body.split("\n")) {
-                String[] f = line.split(" ");
-                if (line.startsWith("omni_edge_audio_receive_jitter_buffer_milliseconds_sum")) {
-                    sum = Double.parseDouble(f[f.length - 1]);
-                } else if (line.startsWith("omni_edge_audio_receive_jitter_buffer_milliseconds_count")) {
-                    count = Double.parseDouble(f[f.length - 1]);
-                } else if (line.startsWith("omni_edge_audio_receive_jitter_buffer_milliseconds_max")) {
-                    max = Double.parseDouble(f[f.length - 1]);
+                if (line.startsWith("omni_edge_")) {
+                    int sp = line.lastIndexOf(' ');
+                    try {
+                        m.put(line.substring(0, sp).replaceAll("\\{edge_[^}]*}", ""), Double.parseDouble(line.substring(sp + 1)));
+                    } catch (NumberFormatException e) {
+                        // not a sample line
+                    }
                 }
             }
-            return String.format(Locale.ROOT, "mean %.0f ms over %.0f samples (max of the last minute %.0f ms)", sum / count, count, max);
+            StringBuilder out = new StringBuilder();
+            out.append(summary(m, "omni_edge_audio_receive_jitter_buffer_milliseconds", "ms"));
+            out.append("\n- edge receive arrival jitter of the customer's audio (RFC 3550, inbound-rtp): ")
+                    .append(summary(m, "omni_edge_audio_receive_arrival_jitter_milliseconds", "ms"));
+            out.append("\n- edge audio module pull (customer audio delivered per wall second): ratio ")
+                    .append(summary(m, "omni_edge_audio_receive_pull_ratio", "")).append(String.format(Locale.ROOT,
+                            "; pulls more than 20 ms apart: %.0f", m.getOrDefault("omni_edge_audio_receive_pull_gaps_total", Double.NaN)));
+            out.append("\n- edge agent audio clock: lateness of its passes ")
+                    .append(summary(m, "omni_edge_audio_clock_lateness_milliseconds", "ms"))
+                    .append(String.format(Locale.ROOT, ", p50 %.2f / p95 %.2f / p99 %.2f ms; ticks %.0f, late (overrun) %.0f,"
+                                    + " skipped %.0f, busy %.0f, errors %.0f; OS scheduling %s",
+                            m.getOrDefault("omni_edge_audio_clock_lateness_milliseconds{quantile=\"0.5\"}", Double.NaN),
+                            m.getOrDefault("omni_edge_audio_clock_lateness_milliseconds{quantile=\"0.95\"}", Double.NaN),
+                            m.getOrDefault("omni_edge_audio_clock_lateness_milliseconds{quantile=\"0.99\"}", Double.NaN),
+                            m.getOrDefault("omni_edge_audio_clock_ticks_total", Double.NaN),
+                            m.getOrDefault("omni_edge_audio_clock_late_total", Double.NaN),
+                            m.getOrDefault("omni_edge_audio_clock_skipped_total", Double.NaN),
+                            m.getOrDefault("omni_edge_audio_clock_busy_total", Double.NaN),
+                            m.getOrDefault("omni_edge_audio_clock_errors_total", Double.NaN),
+                            switch (m.getOrDefault("omni_edge_audio_clock_os_priority", -1.0).intValue()) {
+                                case 1 -> "default";
+                                case 2 -> "nice -10";
+                                case 3 -> "real-time round-robin";
+                                case -1 -> "not reported (clock before issue 9's fourth session)";
+                                default -> "unknown";
+                            }))
+                    .append(String.format(Locale.ROOT, "; webrtc network/worker threads given real-time scheduling: %.0f",
+                            m.getOrDefault("omni_edge_media_threads_raised_total", Double.NaN)));
+            return out.toString();
         } catch (Exception e) {
             return "not read: " + e;
         }
+    }
+
+    private static String summary(java.util.Map<String, Double> m, String name, String unit) {
+        double sum = m.getOrDefault(name + "_sum", Double.NaN), count = m.getOrDefault(name + "_count", Double.NaN);
+        String u = unit.isEmpty() ? "" : " " + unit;
+        return String.format(Locale.ROOT, "mean %.2f%s over %.0f samples (max of the last minute %.2f%s)", sum / count, u,
+                count, m.getOrDefault(name + "_max", Double.NaN), u);
+    }
+
+    /** The browser's view of the agent's audio: arrival jitter and jitter buffer delay, from {@code omni.agentRtp}. */
+    static String browserAgentRtp(BrowserLoop.PageResult page) {
+        List<Double> jitter = new ArrayList<>(), buffer = new ArrayList<>(), target = new ArrayList<>();
+        for (Object o : page.agentRtp()) {
+            io.vertx.core.json.JsonObject s = (io.vertx.core.json.JsonObject) o;
+            if (s.getValue("jitterMs") instanceof Number n) {
+                jitter.add(n.doubleValue());
+            }
+            if (s.getValue("bufferMs") instanceof Number n) {
+                buffer.add(n.doubleValue());
+            }
+            if (s.getValue("targetMs") instanceof Number n) {
+                target.add(n.doubleValue());
+            }
+        }
+        return "arrival jitter of the agent's audio (RFC 3550) " + new Percentiles(jitter).summary()
+                + "; jitter buffer delay (per-second mean) " + new Percentiles(buffer).summary()
+                + "; jitter buffer target " + new Percentiles(target).summary();
     }
 
     static void report(LoopAnalysis a, BrowserLoop.PageResult page, LoopMedia media, String[] args, Path html)
@@ -118,7 +176,8 @@ public final class LoopLatencyBenchmark {
                 LoopAnalysis.pageUtterances(page).size() + " of " + media.utterances.size() + " utterance beeps heard", page.captions().size(), page.answers().size(),
                 page.errors().encode()));
         md.append("- edge receive jitter buffer (customer audio, WebRTC inbound-rtp, sampled each second): ").append(edgeJitter)
-                .append("\n\n");
+                .append("\n");
+        md.append("- browser, agent audio (inbound-rtp, sampled each second): ").append(browserAgentRtp(page)).append("\n\n");
         md.append(a.stageTable());
         System.out.println("\n===== RESULTS.md (whole loop, browser) =====\n" + md);
 

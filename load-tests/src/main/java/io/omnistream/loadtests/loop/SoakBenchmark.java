@@ -34,7 +34,9 @@ import java.util.regex.Pattern;
  * <pre>
  * mvn -q -pl load-tests exec:exec -Dbench.main=io.omnistream.loadtests.loop.SoakBenchmark -Dbench.args="2 30 60"
  * </pre>
- * Arguments: sessions, minutes, seconds between samples. Growth is judged after a warm-up of a fifth of the run
+ * Arguments: sessions, minutes, seconds between samples, and optionally glibc's {@code MALLOC_ARENA_MAX} for the
+ * system's JVM (default 2: few malloc arenas, so native memory freed by one thread is reused by another instead of
+ * staying resident in a per-thread arena; 0 = glibc's default of 8 per core). Growth is judged after a warm-up of a fifth of the run
  * (JIT, pools and Kafka buffers fill up first): the mean of the last third of the samples against the mean of the
  * first third after warm-up.
  */
@@ -46,6 +48,8 @@ public final class SoakBenchmark {
     record Sample(double minute, double heapMb, double nmtMb, double rssMb, double mallocMb, int threads, int fds,
             double cpuPercent, int connected) {}
 
+    private static String mallocArenaMax = "glibc default";
+
     private SoakBenchmark() {}
 
     public static void main(String[] args) throws Exception {
@@ -55,6 +59,8 @@ public final class SoakBenchmark {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         double minutes = args.length > 1 ? Double.parseDouble(args[1]) : 30;
         int every = args.length > 2 ? Integer.parseInt(args[2]) : 60;
+        int arenas = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        mallocArenaMax = arenas > 0 ? Integer.toString(arenas) : "glibc default";
         Path work = Path.of("target", "loop").toAbsolutePath();
         Files.createDirectories(work);
         List<short[]> recordings = Recordings.loadAll();
@@ -63,7 +69,8 @@ public final class SoakBenchmark {
         List<Double> latencies = new CopyOnWriteArrayList<>();
         String lossReport;
         try (SystemProcess system = SystemProcess.start(work.resolve("soak-run-" + System.currentTimeMillis()),
-                List.of("-XX:NativeMemoryTracking=summary"))) {
+                List.of("-XX:NativeMemoryTracking=summary"),
+                arenas > 0 ? Map.of("MALLOC_ARENA_MAX", Integer.toString(arenas)) : Map.of())) {
             long pid = system.pid();
             Thread monitor = LoopLoadBenchmark.startAgentMonitor(sessions, latencies);
             try (TraceCollector traces = new TraceCollector(system.kafkaBootstrap)) {
@@ -181,8 +188,9 @@ public final class SoakBenchmark {
     static void report(List<Sample> samples, String lossReport, Percentiles latency, String[] args, int n, double minutes,
             Path html) throws IOException {
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "%s, %d cores, %d sessions (audio + camera + screen), %.0f min, %d samples%n%n",
-                Instant.now(), Runtime.getRuntime().availableProcessors(), n, minutes, samples.size()));
+        md.append(String.format(Locale.ROOT, "%s, %d cores, %d sessions (audio + camera + screen), %.0f min, %d samples,"
+                        + " system JVM MALLOC_ARENA_MAX=%s%n%n", Instant.now(), Runtime.getRuntime().availableProcessors(), n,
+                minutes, samples.size(), mallocArenaMax));
         if (samples.size() >= 6) {
             md.append(String.format(Locale.ROOT, "| growth after warm-up (last third − first third) | heap after GC | NMT committed"
                             + " | RSS | malloc mappings | threads | fds |%n|---|---|---|---|---|---|---|%n"

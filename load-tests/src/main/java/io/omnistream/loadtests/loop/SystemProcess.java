@@ -27,6 +27,12 @@ final class SystemProcess implements AutoCloseable {
 
     /** Starts the system with {@code extraJvmArgs} (e.g. native memory tracking) and waits until it is ready. */
     static SystemProcess start(Path runDir, List<String> extraJvmArgs) throws IOException {
+        return start(runDir, extraJvmArgs, java.util.Map.of());
+    }
+
+    /** As above, with extra environment variables for the child (e.g. {@code MALLOC_ARENA_MAX}). */
+    static SystemProcess start(Path runDir, List<String> extraJvmArgs, java.util.Map<String, String> env)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
                 "-Xmx3g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
                 "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"));
@@ -37,7 +43,9 @@ final class SystemProcess implements AutoCloseable {
             }
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), LoopSystemMain.class.getName(), runDir.toString()));
-        Process system = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().putAll(env);
+        Process system = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(system.getInputStream()));
         String kafka = null, url = null;
         for (String line; (line = out.readLine()) != null; ) {
