@@ -36,9 +36,10 @@ class EdgeJoinLeaveCyclesITCase {
             assertThat(edge.peerFactoriesCreated()).isLessThanOrEqualTo(2);
             int threadsAfter = NativeResources.threads();
             int fdsAfter = NativeResources.fds();
-            // a leak of one object per cycle would show up as +100; a few pool threads may come and go
+            // a leak of one object per cycle would show up as +100; pool threads come and go (seen: +7 with four JDK
+            // HttpClient workers and a process reaper alive at the second count)
             assertThat(threadsAfter).as("threads before %d after %d: %s", threads, threadsAfter,
-                    NativeResources.threadNames()).isLessThanOrEqualTo(threads + 6);
+                    NativeResources.threadNames()).isLessThanOrEqualTo(threads + 15);
             assertThat(fdsAfter).as("fds before %d after %d", fds, fdsAfter).isLessThanOrEqualTo(fds + 10);
         }
     }
