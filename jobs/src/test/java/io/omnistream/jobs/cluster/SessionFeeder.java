@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -64,7 +65,14 @@ final class SessionFeeder implements AutoCloseable {
         }
     }
 
-    /** Throws if the feeding thread died, so a test fails with the cause instead of waiting for frames. */
+    /** A chunk the broker never took would be a gap the job cannot explain: fail the test with its cause. */
+    private void sent(RecordMetadata metadata, Exception e) {
+        if (e != null && failure == null) {
+            failure = e;
+        }
+    }
+
+    /** Throws if the feeding thread died or a chunk was not delivered, so a test fails with the cause instead of waiting for frames. */
     void checkAlive() {
         if (failure != null) {
             throw new IllegalStateException("session feeder failed", failure);
@@ -88,7 +96,7 @@ final class SessionFeeder implements AutoCloseable {
             for (int s = 0; s < sessions; s++) {
                 MediaChunk chunk = MediaChunks.audio(sessionId(s), s, originMicros, seq, arrival);
                 producer.send(new ProducerRecord<>(OmniTopics.MEDIA_AUDIO,
-                        sessionId(s).getBytes(StandardCharsets.UTF_8), CODEC.encode(chunk)));
+                        sessionId(s).getBytes(StandardCharsets.UTF_8), CODEC.encode(chunk)), this::sent);
             }
             seq++;
             chunksPerSession = seq;
@@ -106,11 +114,12 @@ final class SessionFeeder implements AutoCloseable {
             long arrival = System.currentTimeMillis() * 1000;
             for (int s = 0; s < sessions; s++) {
                 producer.send(new ProducerRecord<>(OmniTopics.MEDIA_AUDIO, sessionId(s).getBytes(StandardCharsets.UTF_8),
-                        CODEC.encode(MediaChunks.audio(sessionId(s), s, originMicros, seq, arrival))));
+                        CODEC.encode(MediaChunks.audio(sessionId(s), s, originMicros, seq, arrival))), this::sent);
             }
             seq++;
         }
         producer.flush();
+        checkAlive();
         chunksPerSession = seq;
         return seq;
     }

@@ -58,9 +58,12 @@ class TaskManagerKillITCase {
             List<PerceptionFrame> frames = CommittedFrames.read(cluster.kafkaBootstrap(), ClusterFixture.FRAMES,
                     expected, Duration.ofSeconds(60));
             Set<String> late = CommittedFrames.lateChunks(cluster.kafkaBootstrap());
+            Duration outage = CommittedFrames.outage(frames, killedAt);
+            // printed before the checks so a failing run still tells how long the job was down
+            System.out.printf("tm-kill: restored checkpoint %s %d ms after the kill, outage %d ms%n",
+                    restored.path("id").asText(), restored.path("restore_timestamp").asLong() - killedAt, outage.toMillis());
             CommittedFrames.assertExactlyOnceAndComplete(frames, feeder, late);
 
-            Duration outage = CommittedFrames.outage(frames, killedAt);
             assertThat(frames).as("frames emitted before and after the kill")
                     .anyMatch(f -> f.getEmitTimeMicros() / 1000 < killedAt)
                     .anyMatch(f -> f.getEmitTimeMicros() / 1000 > killedAt);

@@ -49,6 +49,13 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
     private final long watermarkDelayMicros;
 
     private transient ValueState<AlignState> sessionState;
+    /**
+     * Processing time at which this instance first ran (set on its first input or timer). Wall time before it —
+     * while the job was down between a checkpoint and its restore — is not silence of a session: a restore after
+     * an outage longer than {@link AlignConfig#abandonAfter} once cleared every session's state, and with it the
+     * first half of the tick in progress (a zero-filled gap no late chunk could explain).
+     */
+    private transient long runningSinceMillis = Long.MIN_VALUE;
     private transient Counter framesEmitted;
     private transient Counter lateChunks;
     private transient Counter duplicateChunks;
@@ -257,9 +264,13 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
             return;
         }
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-            if (timestamp - state.lastInputWallMillis >= config.abandonAfter.toMillis()) {
+            long now = ctx.timerService().currentProcessingTime();
+            long quietSince = Math.max(state.lastInputWallMillis, runningSince(now));
+            if (now - quietSince >= config.abandonAfter.toMillis()) {
                 sessionState.clear();
                 sessionsAbandoned.inc();
+            } else {
+                registerAbandonTimer(quietSince, ctx); // restored timers fire at once: judge again later
             }
             return;
         }
@@ -384,9 +395,22 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
 
     private void touch(AlignState state, Context ctx) {
         long now = ctx.timerService().currentProcessingTime();
+        runningSince(now);
         state.lastInputWallMillis = now;
-        long deadline = now + config.abandonAfter.toMillis();
+        registerAbandonTimer(now, ctx);
+    }
+
+    /** One timer per second of activity at most (timers of a key and time are kept once). */
+    private void registerAbandonTimer(long quietSinceMillis, Context ctx) {
+        long deadline = quietSinceMillis + config.abandonAfter.toMillis();
         ctx.timerService().registerProcessingTimeTimer((deadline / 1000 + 1) * 1000);
+    }
+
+    private long runningSince(long nowMillis) {
+        if (runningSinceMillis == Long.MIN_VALUE) {
+            runningSinceMillis = nowMillis;
+        }
+        return runningSinceMillis;
     }
 
     private void late(AlignState state, MediaChunk chunk, Context ctx) {

@@ -286,6 +286,42 @@ class MediaAlignerTest {
         assertThat(frames()).isEmpty();
     }
 
+    /** A checkpoint of one session with the first chunk of tick 0, restored into a new operator at {@code restoredAtMillis}. */
+    private void restoreAfterOutage(long restoredAtMillis) throws Exception {
+        harness.setProcessingTime(1_000);
+        send(audio(S, 0, O, 0, O + 20_000));
+        OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+        harness.close();
+        harness = newHarness(eventTime());
+        harness.setup();
+        harness.initializeState(snapshot);
+        harness.open();
+        harness.setProcessingTime(restoredAtMillis); // the restored abandonment timer is long due and fires now
+    }
+
+    @Test
+    void aRestoreAfterAnOutageLongerThanTheAbandonTimeoutKeepsTheTickInProgress() throws Exception {
+        restoreAfterOutage(1_000 + Duration.ofSeconds(60).toMillis());
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        send(audio(S, 0, O, 1, O + 40_000)); // replayed from the source
+        watermark(tickDone(0));
+
+        assertThat(frames()).hasSize(1);
+        assertThat(frames().get(0).getAudioGapSamples()).isZero();
+        assertThat(bytes(frames().get(0).getAudio())).isEqualTo(tickAudio(0, 0));
+    }
+
+    @Test
+    void aRestoredSessionThatSendsNothingIsAbandonedOnceTheTimeoutPassedSinceTheRestore() throws Exception {
+        long restoredAt = 1_000 + Duration.ofSeconds(60).toMillis();
+        restoreAfterOutage(restoredAt);
+        harness.setProcessingTime(restoredAt + Duration.ofSeconds(29).toMillis());
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        harness.setProcessingTime(restoredAt + Duration.ofSeconds(32).toMillis());
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(frames()).isEmpty();
+    }
+
     @Test
     void alignsSessionsIndependently() throws Exception {
         String other = "session-bbbb";
