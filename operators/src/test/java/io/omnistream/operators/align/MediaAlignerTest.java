@@ -276,14 +276,27 @@ class MediaAlignerTest {
     }
 
     @Test
-    void dropsAnAbandonedSessionAfterTheTimeout() throws Exception {
+    void dropsASessionOnceTheWatermarkPassedItsLastDataByTheTimeout() throws Exception {
+        send(audio(S, 0, O, 0, O + 20_000));
+        send(audio(S, 0, O, 1, O + 40_000));
+        watermark(O_MS + Duration.ofSeconds(29).toMillis());
+        assertThat(frames()).hasSize(1);
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        watermark(O_MS + Duration.ofSeconds(32).toMillis());
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(frames()).hasSize(1); // no empty frames for the silence that made it abandoned
+    }
+
+    @Test
+    void wallClockTimeAloneNeverAbandonsASession() throws Exception {
         harness.setProcessingTime(1_000);
         send(audio(S, 0, O, 0, O + 20_000));
-        harness.setProcessingTime(1_000 + Duration.ofSeconds(29).toMillis());
+        harness.setProcessingTime(1_000 + Duration.ofMinutes(5).toMillis()); // the job lagged or stalled
         assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
-        harness.setProcessingTime(1_000 + Duration.ofSeconds(32).toMillis());
-        assertThat(harness.numKeyedStateEntries()).isZero();
-        assertThat(frames()).isEmpty();
+        send(audio(S, 0, O, 1, O + 40_000));
+        watermark(tickDone(0));
+        assertThat(frames()).hasSize(1);
+        assertThat(frames().get(0).getAudioGapSamples()).isZero();
     }
 
     /** A checkpoint of one session with the first chunk of tick 0, restored into a new operator at {@code restoredAtMillis}. */
@@ -312,14 +325,19 @@ class MediaAlignerTest {
     }
 
     @Test
-    void aRestoredSessionThatSendsNothingIsAbandonedOnceTheTimeoutPassedSinceTheRestore() throws Exception {
+    void aRestoredSessionIsKeptWhileTheJobCatchesUpAndAbandonedOnceTheOthersMovedOn() throws Exception {
         long restoredAt = 1_000 + Duration.ofSeconds(60).toMillis();
         restoreAfterOutage(restoredAt);
-        harness.setProcessingTime(restoredAt + Duration.ofSeconds(29).toMillis());
+        harness.setProcessingTime(restoredAt + Duration.ofSeconds(45).toMillis()); // nothing arrives for 45 s
         assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
-        harness.setProcessingTime(restoredAt + Duration.ofSeconds(32).toMillis());
-        assertThat(harness.numKeyedStateEntries()).isZero();
-        assertThat(frames()).isEmpty();
+
+        String other = "session-bbbb";
+        send(audio(other, 1, O + 40_000_000, 0, O + 40_020_000));
+        watermark(O_MS + Duration.ofSeconds(29).toMillis());
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+        watermark(O_MS + Duration.ofSeconds(32).toMillis());
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1); // only the other session's
+        assertThat(frames()).extracting(PerceptionFrame::getSessionId).containsExactly(S); // its tick 0, with the half that came
     }
 
     @Test
