@@ -20,7 +20,8 @@ import java.util.Locale;
  * mvn -q -pl load-tests exec:exec -Dbench.main=io.omnistream.loadtests.loop.LoopLatencyBenchmark -Dbench.args="12"
  * </pre>
  * Arguments: utterances (default 12), silence after an answered utterance in s (default 6), silence before an
- * interrupting utterance in s (default 1.2), every n-th utterance is interrupted (default 3, 0 = never).
+ * interrupting utterance in s (default 1.2), every n-th utterance is interrupted (default 3, 0 = never), and
+ * {@code no-routing} to run with modality routing off ({@code omni run --no-routing}; default on).
  * Writes {@code load-tests/target/loop/loop-latency.html} and prints the RESULTS.md section.
  */
 public final class LoopLatencyBenchmark {
@@ -35,6 +36,8 @@ public final class LoopLatencyBenchmark {
         double answerGap = args.length > 1 ? Double.parseDouble(args[1]) : 6.0;
         double bargeGap = args.length > 2 ? Double.parseDouble(args[2]) : 1.2;
         int bargeEvery = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        // "no-routing": every path on every tick (issue 8's end-to-end latency with and without routing)
+        boolean routing = args.length <= 4 || !"no-routing".equals(args[4].trim());
         Path work = Path.of("target", "loop").toAbsolutePath();
         Files.createDirectories(work);
         LoopMedia media = LoopMedia.write(work, ModelFiles.modelsDir(), turns, answerGap, bargeGap, bargeEvery);
@@ -42,7 +45,9 @@ public final class LoopLatencyBenchmark {
                 media.durationSec, media.wav);
 
         ClassLoader previous = DevWebRoot.installFromProperty();
-        try (OmniRun running = new OmniRun(work.resolve("run-" + System.currentTimeMillis()))) {
+        System.out.println("loop: modality routing " + (routing ? "on" : "off (--no-routing)"));
+        try (OmniRun running = routing ? new OmniRun(work.resolve("run-" + System.currentTimeMillis()))
+                : new OmniRun(work.resolve("run-" + System.currentTimeMillis()), "--no-routing")) {
             Thread.currentThread().setContextClassLoader(previous);
             try (TraceCollector traces = new TraceCollector(running.kafkaBootstrap)) {
                 Thread.sleep(3000); // let the job's sources reach the topics' end before the first chunk
