@@ -46,12 +46,11 @@ public final class AlignConfig implements Serializable {
     /** After a silence of the whole session longer than this many ticks, the tick index jumps instead of emitting empty frames. */
     public int maxGapFrames = 50;
     /**
-     * A session whose last data the watermark has passed by this much (media time: every source moved on and the
-     * session sent nothing) is dropped and its state cleared. Not wall-clock time: a lagging or restoring job must
-     * not take the wait for its own backlog as the session's silence.
+     * A session with no input for this long (processing time, counted from this operator instance's start at the
+     * latest) whose last data the watermark has also passed by this much is dropped and its state cleared.
      */
     public Duration abandonAfter = Duration.ofSeconds(30);
-    /** Backstop time-to-live of a session's state (processing time; also covers a job whose sources all went idle). */
+    /** Backstop time-to-live of a session's state. */
     public Duration stateTtl = Duration.ofMinutes(10);
     /** Clock-offset estimation: minimum pictures and audio chunks seen before the offset is trusted. */
     public int offsetMinSamples = 8;

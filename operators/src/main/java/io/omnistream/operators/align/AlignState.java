@@ -38,6 +38,8 @@ public class AlignState {
     /** Counts since the previous frame, reported in it. */
     public int lateSinceFrame;
     public int duplicatesSinceFrame;
+    /** Processing time of the last input, for abandonment. */
+    public long lastInputWallMillis;
 
     public AlignState() {}
 

@@ -32,7 +32,7 @@ import org.apache.flink.util.OutputTag;
  * in the right frame. What arrives after its tick was emitted is counted and sent to {@link #LATE_MEDIA}, never
  * written into a frame already emitted. Duplicate sequence numbers are dropped, audio holes are zero-filled and
  * flagged, pictures are put on the audio clock with an offset estimated from the data, and a session's state is
- * cleared when the edge says it ended or when the watermark passed its last data by {@link AlignConfig#abandonAfter}.
+ * cleared when the edge says it ended or when nothing arrived for {@link AlignConfig#abandonAfter}.
  *
  * <p>Input 1 is the union of the media topics, input 2 the session control topic, both keyed by session id.
  */
@@ -49,6 +49,15 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
     private final long watermarkDelayMicros;
 
     private transient ValueState<AlignState> sessionState;
+    /**
+     * Processing time at which this instance first ran (set on its first input or timer). Wall time before it —
+     * while the job was down between a checkpoint and its restore — is not silence of a session: a restore after
+     * an outage longer than {@link AlignConfig#abandonAfter} once cleared every session's state, and with it the
+     * first half of the tick in progress (a zero-filled gap no late chunk could explain). A session is abandoned
+     * only when, in addition, the watermark has passed its last data by {@code abandonAfter}: a restore whose
+     * backlog took longer than that to reach this operator cleared the sessions again (reproduced under load).
+     */
+    private transient long runningSinceMillis = Long.MIN_VALUE;
     private transient Counter framesEmitted;
     private transient Counter lateChunks;
     private transient Counter duplicateChunks;
@@ -98,6 +107,8 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
             // Ticks lie on a grid of whole ticks since the epoch, whatever chunk of the session arrives first.
             state.originMicros = Math.floorDiv(chunk.getCaptureTimeMicros(), tickMicros) * tickMicros;
         }
+        touch(state, ctx);
+
         switch (state.seqs(chunk.getKind()).add(chunk.getSeq())) {
             case DUPLICATE:
                 state.duplicatesSinceFrame++;
@@ -176,7 +187,6 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
         state.audioArrival.put(s0, chunk.getArrivalTimeMicros());
         state.maxAudioStartMicros = Math.max(state.maxAudioStartMicros, chunk.getCaptureTimeMicros());
         state.lastDataMicros = Math.max(state.lastDataMicros, captureEnd);
-        registerAbandonTimer(state, ctx);
         registerTickTimer(state, Math.floorDiv(s0, samplesPerTick), ctx);
         registerTickTimer(state, Math.floorDiv(s1 - 1, samplesPerTick), ctx);
     }
@@ -207,7 +217,6 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
             state.screenEnded = false;
         }
         state.lastDataMicros = Math.max(state.lastDataMicros, time - offset + 1);
-        registerAbandonTimer(state, ctx);
         registerTickTimer(state, Math.max(state.nextTick, tickOf(state, time - offset)), ctx);
     }
 
@@ -227,6 +236,7 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
             return;
         }
         applyTracks(state, control.getTracks());
+        touch(state, ctx);
         sessionState.update(state);
     }
 
@@ -256,21 +266,23 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
             return;
         }
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-            return; // timers of versions that abandoned sessions by wall clock, restored from their checkpoints
-        }
-        long nowMillis = ctx.timerService().currentProcessingTime();
-        long lastDataTick = tickOf(state, state.lastDataMicros - 1);
-        if (timestamp * 1000 - state.lastDataMicros >= config.abandonAfter.toNanos() / 1000) {
-            // every source moved on by abandonAfter of media time and this session sent nothing: it is gone
-            emitUpTo(state, ctx.getCurrentKey(), lastDataTick, nowMillis, out);
-            sessionState.clear();
-            sessionsAbandoned.inc();
+            long now = ctx.timerService().currentProcessingTime();
+            long quietSince = Math.max(state.lastInputWallMillis, runningSince(now));
+            // and the media time agrees: while a restored job replays its backlog the watermark stays behind the
+            // session's data (its chunks are still on their way), however long that takes on the wall clock
+            boolean mediaMovedOn = ctx.timerService().currentWatermark()
+                    >= Math.floorDiv(state.lastDataMicros + config.abandonAfter.toNanos() / 1000, 1000);
+            if (now - quietSince >= config.abandonAfter.toMillis() && mediaMovedOn) {
+                sessionState.clear();
+                sessionsAbandoned.inc();
+            } else {
+                // restored timers fire at once, and the watermark may still be behind: judge again later
+                registerAbandonTimer(Math.max(quietSince, now + 1_000 - config.abandonAfter.toMillis()), ctx);
+            }
             return;
         }
-        // The newest tick whose timer time is <= timestamp; never past the session's data (an abandonment timer
-        // that the session outlived fires here too, and ticks without data are not emitted)
-        long lastTick = Math.min(lastDataTick,
-                Math.floorDiv((timestamp + 1) * 1000 - watermarkDelayMicros - state.originMicros, tickMicros) - 1);
+        // The newest tick whose timer time is <= timestamp.
+        long lastTick = Math.floorDiv((timestamp + 1) * 1000 - watermarkDelayMicros - state.originMicros, tickMicros) - 1;
         if (lastTick < state.nextTick) {
             return;
         }
@@ -388,17 +400,24 @@ public class MediaAligner extends KeyedCoProcessFunction<String, MediaChunk, Ses
 
     // ---------------------------------------------------------------- helpers
 
-    /**
-     * A session is abandoned (state cleared, its ticks emitted) when the watermark passes its last data by
-     * {@link AlignConfig#abandonAfter}: judged in event time, so a job that lags, restarts or restores a checkpoint
-     * after an outage never takes the wait for its own backlog as the session's silence (wall-clock abandonment
-     * once cleared sessions whose replayed chunks were still on their way, cutting the tick in progress). When every
-     * source is idle the watermark stops and the state's time-to-live ({@link AlignConfig#stateTtl}) is the backstop.
-     * One timer per second of media time at most (timers of a key and time are kept once).
-     */
-    private void registerAbandonTimer(AlignState state, Context ctx) {
-        long deadlineMicros = state.lastDataMicros + config.abandonAfter.toNanos() / 1000;
-        ctx.timerService().registerEventTimeTimer((Math.floorDiv(deadlineMicros, 1_000_000) + 1) * 1000);
+    private void touch(AlignState state, Context ctx) {
+        long now = ctx.timerService().currentProcessingTime();
+        runningSince(now);
+        state.lastInputWallMillis = now;
+        registerAbandonTimer(now, ctx);
+    }
+
+    /** One timer per second of activity at most (timers of a key and time are kept once). */
+    private void registerAbandonTimer(long quietSinceMillis, Context ctx) {
+        long deadline = quietSinceMillis + config.abandonAfter.toMillis();
+        ctx.timerService().registerProcessingTimeTimer((deadline / 1000 + 1) * 1000);
+    }
+
+    private long runningSince(long nowMillis) {
+        if (runningSinceMillis == Long.MIN_VALUE) {
+            runningSinceMillis = nowMillis;
+        }
+        return runningSinceMillis;
     }
 
     private void late(AlignState state, MediaChunk chunk, Context ctx) {
