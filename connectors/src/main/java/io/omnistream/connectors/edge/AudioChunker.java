@@ -6,14 +6,28 @@ import java.nio.ByteOrder;
 /**
  * Turns the microphone's 10 ms PCM16 frames (whatever rate and channel count the decoder hands out, normally
  * 48 kHz) into the pipeline's 20 ms, 16 kHz mono chunks, and stamps each chunk on the session's sample clock:
- * {@code captureTimeMicros} is the number of 16 kHz samples emitted before it, in microseconds. Gaps in delivery
- * therefore never make the clock jump; the wall clock travels separately as arrival time.
+ * {@code captureTimeMicros} is the number of 16 kHz samples emitted before it, in microseconds.
+ *
+ * <p>The sample clock is held to the session's wall clock, which also stamps the camera and screen pictures. The
+ * headless audio module pulls 10 ms of audio per tick of its own timer and delivers 0.97-0.99 of real time (its
+ * late pulls are never made up: NetEq time-compresses or drops what piles up in its jitter buffer), so a clock
+ * that only counted samples fell 1-3 % behind the pictures: 18-54 s after half an hour, lip movement and speech
+ * no longer in the same tick, and once the watermark followed the pictures, every audio chunk late. When the
+ * sample clock of a finished chunk is more than {@link #MAX_LAG_MICROS} behind the wall clock, the clock skips
+ * whole chunks to within one chunk of it: the downstream aligner sees a hole of that many 20 ms chunks (silence),
+ * which is what the module lost. Early delivery never moves the clock back (a clock going back would duplicate
+ * capture times).
  */
 public final class AudioChunker {
     /** Output sample rate. */
     public static final int RATE = 16_000;
     /** Samples per chunk (20 ms). */
     public static final int CHUNK_SAMPLES = 320;
+
+    /** How far the sample clock may fall behind the wall clock before it skips ahead (two chunks). */
+    public static final long MAX_LAG_MICROS = 40_000L;
+
+    private static final long CHUNK_MICROS = CHUNK_SAMPLES * 1_000_000L / RATE;
 
     /** A finished chunk. */
     public record Chunk(long seq, long captureTimeMicros, byte[] pcm16le) {}
@@ -32,6 +46,7 @@ public final class AudioChunker {
     private long seq;
 
     private final java.util.function.LongSupplier originMicros;
+    private final java.util.function.LongConsumer skipped;
     private boolean started;
 
     /**
@@ -40,17 +55,20 @@ public final class AudioChunker {
      *        the video clock share one origin even when the microphone starts late
      */
     public AudioChunker(Sink sink, java.util.function.LongSupplier originMicros) {
-        this(sink, originMicros, 0);
+        this(sink, originMicros, 0, skippedMicros -> { });
     }
 
     /**
      * @param firstSeq sequence number of the first chunk; a resumed session starts above every number its earlier
      *        peer can have used, so the aligner's duplicate window does not drop the continued audio
+     * @param skipped told the microseconds of each skip of the sample clock to the wall clock
      */
-    public AudioChunker(Sink sink, java.util.function.LongSupplier originMicros, long firstSeq) {
+    public AudioChunker(Sink sink, java.util.function.LongSupplier originMicros, long firstSeq,
+            java.util.function.LongConsumer skipped) {
         this.sink = sink;
         this.originMicros = originMicros;
         this.seq = firstSeq;
+        this.skipped = skipped;
     }
 
     /** Feeds one frame as {@code AudioTrackSink.onData} delivers it (16-bit interleaved, platform order). */
@@ -93,6 +111,14 @@ public final class AudioChunker {
                     pcm.putShort(s);
                 }
                 long capture = emittedSamples * 1_000_000L / RATE;
+                // the chunk's last sample arrived now, so its first was captured one chunk ago on the wall clock
+                long lag = originMicros.getAsLong() - CHUNK_MICROS - capture;
+                if (lag > MAX_LAG_MICROS) {
+                    long skip = lag / CHUNK_MICROS;
+                    emittedSamples += skip * CHUNK_SAMPLES;
+                    capture = emittedSamples * 1_000_000L / RATE;
+                    skipped.accept(skip * CHUNK_MICROS);
+                }
                 sink.accept(new Chunk(seq++, capture, pcm.array()));
                 emittedSamples += CHUNK_SAMPLES;
                 pendingLen = 0;

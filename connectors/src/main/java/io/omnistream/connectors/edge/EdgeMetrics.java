@@ -33,6 +33,8 @@ public final class EdgeMetrics {
     final DistributionSummary audioJitterBufferMs;
     final DistributionSummary audioClockLatenessMs;
     final Counter receivePullGaps;
+    final Counter audioClockSkips;
+    final DistributionSummary audioClockSkippedMs;
     final DistributionSummary receivePullRatio;
     final DistributionSummary receiveArrivalJitterMs;
     final Counter mediaThreadsRaised;
@@ -71,6 +73,12 @@ public final class EdgeMetrics {
         receivePullGaps = Counter.builder("omni.edge.audio.receive.pull.gaps")
                 .description("Customer audio frames delivered more than 20 ms after the previous one (the audio"
                         + " module's native 10 ms pull ran late)").register(registry);
+        audioClockSkips = Counter.builder("omni.edge.audio.clock.skips")
+                .description("Times a session's customer-audio sample clock fell more than 40 ms behind its wall clock"
+                        + " (the audio module delivered less than real time) and skipped ahead").register(registry);
+        audioClockSkippedMs = DistributionSummary.builder("omni.edge.audio.clock.skipped")
+                .description("Customer audio the sample clock skipped per skip (a hole of whole 20 ms chunks)")
+                .baseUnit("milliseconds").register(registry);
         receivePullRatio = DistributionSummary.builder("omni.edge.audio.receive.pull.ratio")
                 .description("Customer audio delivered per second of wall clock, sampled each second per session"
                         + " (1 = real time; below 1 the receive jitter buffer fills up)").register(registry);
@@ -132,6 +140,9 @@ public final class EdgeMetrics {
     /** Late customer-audio pulls (gaps over 20 ms) and the mean delivered-per-wall-second ratio. */
     public double receivePullGaps() { return receivePullGaps.count(); }
     public double receivePullRatioMean() { return receivePullRatio.mean(); }
+    /** Skips of the customer-audio sample clock to the wall clock, and the audio skipped in all, ms. */
+    public double audioClockSkips() { return audioClockSkips.count(); }
+    public double audioClockSkippedMs() { return audioClockSkippedMs.totalAmount(); }
     public double agentStale() { return agentStale.count(); }
     public double sessionsEnded() { return sessionsEnded.count(); }
     public double sessionsResumed() { return sessionsResumed.count(); }

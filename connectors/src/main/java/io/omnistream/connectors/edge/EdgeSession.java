@@ -166,7 +166,10 @@ final class EdgeSession {
         this.voice = new AgentVoice(cfg.agentJitterFrames(), cfg.agentMaxQueuedFrames());
         this.cameraGate = new VideoGate(cfg.cameraMaxFps(), false, 0);
         this.screenGate = new VideoGate(cfg.screenMaxFps(), true, cfg.screenChangeThreshold());
-        this.chunker = new AudioChunker(this::publishAudio, this::sessionWallMicros, seqBase);
+        this.chunker = new AudioChunker(this::publishAudio, this::sessionWallMicros, seqBase, skippedMicros -> {
+            metrics.audioClockSkips.increment();
+            metrics.audioClockSkippedMs.record(skippedMicros / 1000.0);
+        });
 
         this.factories = factories;
         this.lease = factories.acquire();

@@ -71,4 +71,52 @@ class AudioChunkerTest {
         assertThatThrownBy(() -> c.onFrame(new byte[10], 16, 48000, 1, 480)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> c.onFrame(new byte[960], 8, 48000, 1, 480)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aModuleDeliveringLessThanRealTimeMakesTheClockSkipWholeChunksAndStayWithTheWallClock() {
+        List<AudioChunker.Chunk> out = new ArrayList<>();
+        List<Long> skips = new ArrayList<>();
+        long[] wall = {5_000_000L}; // session clock: each 10 ms frame arrives 10.2 ms after the last (0.98 real time)
+        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, skips::add);
+        for (int i = 0; i < 30_000; i++) { // five minutes of frames
+            wall[0] += 10_200;
+            c.onFrame(frame(48000, 1, (short) 1000), 16, 48000, 1, 480);
+            if (!out.isEmpty()) {
+                long lag = wall[0] - 20_000 - out.get(out.size() - 1).captureTimeMicros();
+                assertThat(lag).as("sample clock behind the wall clock").isLessThanOrEqualTo(AudioChunker.MAX_LAG_MICROS + 20_000);
+            }
+        }
+        assertThat(out).hasSize(15_000); // every delivered sample is still sent, in order
+        long skipped = 0;
+        for (int i = 1; i < out.size(); i++) {
+            assertThat(out.get(i).seq()).isEqualTo(i);
+            long step = out.get(i).captureTimeMicros() - out.get(i - 1).captureTimeMicros();
+            assertThat(step % 20_000).as("on the chunk grid").isZero();
+            assertThat(step).isPositive();
+            skipped += step - 20_000;
+        }
+        // 2 % of 306 s of wall clock was never delivered: the clock skipped about that much, in holes of 40-60 ms
+        assertThat(skipped).isEqualTo(skips.stream().mapToLong(Long::longValue).sum()).isBetween(5_800_000L, 6_300_000L);
+        assertThat(skips).allSatisfy(s -> assertThat(s).isBetween(40_000L, 60_000L));
+        long lastLag = wall[0] - 20_000 - out.get(out.size() - 1).captureTimeMicros();
+        assertThat(lastLag).isBetween(-20_000L, AudioChunker.MAX_LAG_MICROS + 20_000);
+    }
+
+    @Test
+    void earlyOrBurstyDeliveryNeverMovesTheClockBack() {
+        List<AudioChunker.Chunk> out = new ArrayList<>();
+        List<Long> skips = new ArrayList<>();
+        long[] wall = {0};
+        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, skips::add);
+        for (int i = 0; i < 1_000; i++) { // frames come in bursts of ten every 100 ms, some faster than real time
+            if (i % 10 == 0) {
+                wall[0] += i % 30 == 0 ? 60_000 : 100_000;
+            }
+            c.onFrame(frame(48000, 1, (short) 1000), 16, 48000, 1, 480);
+        }
+        assertThat(skips).isEmpty();
+        for (int i = 0; i < out.size(); i++) {
+            assertThat(out.get(i).captureTimeMicros()).isEqualTo(60_000L + i * 20_000L); // from the first frame on
+        }
+    }
 }

@@ -13,7 +13,10 @@ import javax.imageio.ImageIO;
 final class MediaChecks {
     private MediaChecks() {}
 
-    /** 20 ms, 16 kHz PCM chunks with consecutive seqs and a sample clock advancing exactly 20 ms per chunk. */
+    /**
+     * 20 ms, 16 kHz PCM chunks with consecutive seqs and a sample clock advancing by whole 20 ms chunks, held to the
+     * wall clock (it skips chunks the audio module never delivered, see {@link AudioChunker}).
+     */
     static void assertAudio(List<MediaChunk> chunks, boolean expectSpeech) {
         List<MediaChunk> a = JavaClientEdgeITCase.sorted(chunks);
         assertThat(a).isNotEmpty();
@@ -31,7 +34,9 @@ final class MediaChecks {
                     .isLessThan(30_000_000L);
             assertThat(c.getCaptureTimeMicros() % 20_000).as("audio chunks on the 20 ms grid of the epoch").isZero();
             if (i > 0) {
-                assertThat(c.getCaptureTimeMicros() - a.get(i - 1).getCaptureTimeMicros()).isEqualTo(20_000);
+                long step = c.getCaptureTimeMicros() - a.get(i - 1).getCaptureTimeMicros();
+                assertThat(step).as("sample clock step").isPositive();
+                assertThat(step % 20_000).as("sample clock step in whole chunks").isZero();
                 assertThat(c.getArrivalTimeMicros()).isGreaterThanOrEqualTo(a.get(i - 1).getArrivalTimeMicros());
             }
             maxRms = Math.max(maxRms, TestMedia.rms(c.getPayload()));
@@ -41,6 +46,14 @@ final class MediaChecks {
         long wall = a.get(a.size() - 1).getArrivalTimeMicros() - a.get(0).getArrivalTimeMicros();
         double mediaSpan = (a.size() - 1) * 20_000.0;
         assertThat(mediaSpan).as("media time vs wall time").isBetween(wall * 0.55, wall * 1.4 + 200_000);
+        // the sample clock follows the wall clock: arrival minus capture stays put (a clock counting only the
+        // delivered samples drifted 1-3 % behind the pictures; loose for a starved CI core)
+        long minOffset = Long.MAX_VALUE, maxOffset = Long.MIN_VALUE;
+        for (MediaChunk c : a) {
+            minOffset = Math.min(minOffset, c.getArrivalTimeMicros() - c.getCaptureTimeMicros());
+            maxOffset = Math.max(maxOffset, c.getArrivalTimeMicros() - c.getCaptureTimeMicros());
+        }
+        assertThat(maxOffset - minOffset).as("arrival minus capture time spread").isLessThan(1_000_000L);
         if (expectSpeech) {
             assertThat(maxRms).as("speech energy reached Kafka").isGreaterThan(0.02);
         }

@@ -23,7 +23,7 @@ class ResumedSessionClockTest {
 
         EdgeSession.Continuation from = new EdgeSession.Continuation(System.currentTimeMillis(), clockAtLoss + 4_000_000L);
         List<AudioChunker.Chunk> after = new ArrayList<>();
-        AudioChunker peer2 = new AudioChunker(after::add, from::clockMicros, from.seqBase());
+        AudioChunker peer2 = new AudioChunker(after::add, from::clockMicros, from.seqBase(), skipped -> { });
         for (int i = 0; i < 10; i++) {
             peer2.onFrame(new byte[480 * 2], 16, 48_000, 1, 480);
         }
