@@ -27,15 +27,25 @@ public final class MediaWatermarks {
                 .withIdleness(idleness);
     }
 
-    /** For inputs that must never hold back the media watermark (session control). */
+    /**
+     * For inputs that must never hold back the media watermark (session control, the agent's responses read back):
+     * the input declares itself idle and emits no watermark, so a two-input operator takes the media watermark
+     * alone. It used to emit {@code Long.MAX_VALUE} instead, which was harmless only while media flowed: as soon as
+     * every media partition went idle (no customer yet, all sessions gone, a paused client on a one-session job)
+     * the operator's combined watermark became that maximum, and watermarks never go back — every event-time
+     * timer registered afterwards (the aligner's tick flushes and session abandonment, ASR's release of an end of
+     * turn, the GPU stage's windows) would never fire again. Idle, the operator stays where the media left it.
+     */
     public static <T> WatermarkStrategy<T> neverHoldsBack() {
         return WatermarkStrategy.forGenerator(ctx -> new WatermarkGenerator<T>() {
             @Override
-            public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {}
+            public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {
+                output.markIdle(); // a record does not make this input a watermark source
+            }
 
             @Override
             public void onPeriodicEmit(WatermarkOutput output) {
-                output.emitWatermark(new Watermark(Long.MAX_VALUE));
+                output.markIdle();
             }
         });
     }
