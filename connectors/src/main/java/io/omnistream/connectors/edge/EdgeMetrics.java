@@ -73,10 +73,10 @@ public final class EdgeMetrics {
         receivePullGaps = Counter.builder("omni.edge.audio.receive.pull.gaps")
                 .description("Customer audio frames delivered more than 20 ms after the previous one (the audio"
                         + " module's native 10 ms pull ran late)").register(registry);
-        audioClockSkips = Counter.builder("omni.edge.audio.clock.skips")
+        audioClockSkips = Counter.builder("omni.edge.mic.clock.skips")
                 .description("Times a session's customer-audio sample clock fell more than 40 ms behind its wall clock"
                         + " (the audio module delivered less than real time) and skipped ahead").register(registry);
-        audioClockSkippedMs = DistributionSummary.builder("omni.edge.audio.clock.skipped")
+        audioClockSkippedMs = DistributionSummary.builder("omni.edge.mic.clock.skipped")
                 .description("Customer audio the sample clock skipped per skip (a hole of whole 20 ms chunks)")
                 .baseUnit("milliseconds").register(registry);
         receivePullRatio = DistributionSummary.builder("omni.edge.audio.receive.pull.ratio")
