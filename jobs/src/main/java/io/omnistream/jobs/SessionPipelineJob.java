@@ -111,6 +111,7 @@ public final class SessionPipelineJob {
         // perception and understanding consume the routed frames, so every one of them obeys the same decision
         DataStream<PerceptionFrame> routed = RoutingPipeline.build(frames, agentActivity, config.routing);
         config.understanding.encodeNewTextOnly = config.routing.enabled;
+        config.understanding.ocrChangedRegionOnly = config.routing.enabled;
         PerceptionConfig perceptionConfig = GpuStages.perceptionConfig(config.perception, config.gpu);
         PerceptionPipeline.Result perception = PerceptionPipeline.build(
                 GpuJobStages.beforePerception(routed, perceptionConfig, config.routing, config.gpu), agentActivity,

@@ -69,6 +69,9 @@ public final class RouteTuner {
         PATHS.put("textEncode", new double[] {0.7e9});
     }
 
+    /** Pixels of the screen read for the OCR's estimated FLOPs per read (the mix's 720p pictures). */
+    static final double OCR_PAGE_PIXELS = 1280.0 * 720;
+
     static final Map<String, String> PATH_NAMES = Map.of("vad", "Silero VAD (ticks)", "faceDetect", "BlazeFace (detections)",
             "lips", "lips: decode+track+mouth (pictures)", "asr", "PocketSphinx (ticks fed)", "ocr", "Tesseract OCR (reads)",
             "textEncode", "MiniLM (texts embedded)");
@@ -87,6 +90,10 @@ public final class RouteTuner {
         }
 
         double flops(String path) {
+            if (path.equals("ocr") && counts.containsKey(WorkCounter.PREFIX + "work.ocr.pixels")) {
+                // by the pixels recognised: a read of a changed region costs its share of a whole 720p read
+                return count("work.ocr.pixels") * PATHS.get(path)[0] / OCR_PAGE_PIXELS;
+            }
             double f = count("work." + path + ".run") * PATHS.get(path)[0];
             if (path.equals("vad")) {
                 f += count("work.vadPrime.run") * 1.7e6; // silent chunks that prime a VAD switched back on
@@ -149,6 +156,7 @@ public final class RouteTuner {
             u.asrDecodersPerInstance = 2;
             u.asrMaxDecodersPerInstance = Math.max(4, group);
             u.encodeNewTextOnly = routing.enabled;
+            u.ocrChangedRegionOnly = routing.enabled;
             UnderstandingStreams understood = UnderstandingPipeline.build(routed, perception.events, u);
             out = out.union(understood.analytics.map(RouteTuner::record).returns(TunerRecord.class));
         }
@@ -348,6 +356,11 @@ public final class RouteTuner {
             sb.append(String.format(Locale.ROOT, "| %s | %.1f M | %d | %d | %s |%n", PATH_NAMES.get(p), PATHS.get(p)[0] / 1e6, a, b,
                     a == 0 ? "–" : String.format(Locale.ROOT, "%.1f %%", 100.0 * (a - b) / a)));
         }
+        sb.append(String.format(Locale.ROOT, "| OCR: whole-screen reads / changed-region reads / 720p screens recognised | | %d / %d / %.2f | %d / %d / %.2f | %s |%n",
+                off.count("work.ocr.whole"), off.count("work.ocr.region"), off.count("work.ocr.pixels") / OCR_PAGE_PIXELS,
+                on.count("work.ocr.whole"), on.count("work.ocr.region"), on.count("work.ocr.pixels") / OCR_PAGE_PIXELS,
+                off.count("work.ocr.pixels") == 0 ? "–" : String.format(Locale.ROOT, "%.1f %% of the pixels",
+                        100.0 * (off.count("work.ocr.pixels") - on.count("work.ocr.pixels")) / off.count("work.ocr.pixels"))));
         sb.append(String.format(Locale.ROOT, "| **all encoders, FLOPs** | | %.1f GFLOP | %.1f GFLOP | **%.1f %%** |%n", fOff / 1e9, fOn / 1e9,
                 100 * (1 - fOn / Math.max(1, fOff))));
         sb.append(String.format(Locale.ROOT, "| all encoders, invocations | | %d | %d | %.1f %% |%n", iOff, iOn, 100.0 * (iOff - iOn) / Math.max(1, iOff)));

@@ -21,7 +21,8 @@ import org.apache.flink.util.Collector;
  *
  * <p>A stable picture is released only on a tick whose routing decision allows OCR ({@code ocrTrigger}; no
  * decision allows it); otherwise it keeps waiting, and if a newer picture replaces it first its read is skipped
- * (counted in {@code route.work.ocr.skipped}).
+ * (counted in {@code route.work.ocr.skipped}). With {@link UnderstandingConfig#ocrChangedRegionOnly}, a picture released
+ * on a routed frame is marked for a read of its changed region only ({@link ChangedRegionReader}).
  */
 public class StableScreenFilter extends KeyedProcessFunction<String, PerceptionFrame, ScreenToRead> {
     private static final long serialVersionUID = 1L;
@@ -71,6 +72,7 @@ public class StableScreenFilter extends KeyedProcessFunction<String, PerceptionF
         waiting.clear();
         changedAt.clear();
         reads.inc();
-        out.collect(new ScreenToRead(frame.getSessionId(), pending));
+        // a routed frame (a decision on it) lets the OCR read only what changed since the session's last read
+        out.collect(new ScreenToRead(frame.getSessionId(), pending, config.ocrChangedRegionOnly && frame.getRoute() != null));
     }
 }

@@ -37,7 +37,11 @@
  *       the last picture released to OCR. A large change (≥ {@code ocrMinChangeFraction}) opens OCR for
  *       {@code ocrHoldMicros} (the OCR stage still waits for the picture to be stable); small changes (a blinking
  *       cursor, a ticking clock) are deferred until the customer speaks ({@code ocrOnSpeech}: the answer will need
- *       the current screen) or until {@code ocrMaxDeferMicros} have passed.</li>
+ *       the current screen) or until {@code ocrMaxDeferMicros} have passed. A picture released on a routed frame
+ *       is read only where it changed since the session's last read
+ *       ({@link io.omnistream.operators.ocr.ChangedRegionReader}: changed 8×8 blocks, grown to whole lines of the
+ *       last read; the rest of the text carried over), so the clock's re-read costs its corner; more than half the
+ *       screen changed, or no last read in memory, and the whole screen is read as always-on does.</li>
  *   <li><b>Agent speaking</b> ({@link io.omnistream.operators.turn.AgentActivity}, read back from {@code omni.agent}):
  *       while the agent talks, VAD and lip tracking stay warm so that a barge-in is caught at its first tick.</li>
  *   <li><b>Turn state</b> is not read back (that would be a loop in the graph): the energy hangovers stand in for

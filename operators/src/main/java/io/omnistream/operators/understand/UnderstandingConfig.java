@@ -69,6 +69,16 @@ public class UnderstandingConfig implements Serializable {
     public long ocrTimeoutMillis = 30_000;
     /** Tesseract page segmentation mode (3: fully automatic, 11: sparse text). */
     public int ocrPageSegMode = 3;
+    /**
+     * On routed frames, read only the part of a screen that changed since the session's last read and carry the
+     * rest of its text over ({@link io.omnistream.operators.ocr.ChangedRegionReader}; the job sets it when routing
+     * is on). Off: every read is of the whole screen.
+     */
+    public boolean ocrChangedRegionOnly = false;
+    /** Sessions whose last read the OCR keeps for changed-region reads (per operator instance). */
+    public int ocrChangedRegionSessions = 256;
+    /** Changed regions covering more than this fraction of the screen are read as a whole screen. */
+    public double ocrMaxRegionFraction = 0.5;
 
     // ---- responder ----
     /** Knowledge base on the classpath (or a file path). */

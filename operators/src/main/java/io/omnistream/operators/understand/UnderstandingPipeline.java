@@ -3,6 +3,7 @@ package io.omnistream.operators.understand;
 import io.omnistream.operators.asr.StreamingAsrFunction;
 import io.omnistream.operators.asr.TurnUpdate;
 import io.omnistream.operators.ocr.ScreenOcrAsyncFunction;
+import io.omnistream.operators.ocr.ScreenReadCounter;
 import io.omnistream.operators.ocr.ScreenToRead;
 import io.omnistream.operators.ocr.StableScreenFilter;
 import io.omnistream.operators.respond.SpokenAnswerFunction;
@@ -51,8 +52,10 @@ public final class UnderstandingPipeline {
                 .name("understand-stable-screen").uid("understand-stable-screen");
         DataStream<ScreenText> screenText = AsyncDataStream.unorderedWait(stableScreens, new ScreenOcrAsyncFunction(config),
                         config.ocrTimeoutMillis, TimeUnit.MILLISECONDS, config.ocrQueueCapacity)
-                .returns(TypeInformation.of(ScreenText.class))
-                .name("understand-ocr").uid("understand-ocr");
+                .returns(ScreenOcrAsyncFunction.outputType())
+                .name("understand-ocr").uid("understand-ocr")
+                .map(new ScreenReadCounter(), TypeInformation.of(ScreenText.class))
+                .name("understand-ocr-work").uid("understand-ocr-work");
 
         DataStream<TurnUpdate> answerInput = updates;
         if (remote != null) {

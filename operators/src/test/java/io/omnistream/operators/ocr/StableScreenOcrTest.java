@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -90,10 +91,11 @@ class StableScreenOcrTest {
     private List<ScreenText> out() throws Exception {
         List<ScreenText> all = new java.util.ArrayList<>();
         for (ScreenToRead s : selected()) {
-            java.util.concurrent.CompletableFuture<java.util.Collection<ScreenText>> f = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<java.util.Collection<Tuple3<ScreenText, Long, Boolean>>> f =
+                    new java.util.concurrent.CompletableFuture<>();
             ocr.asyncInvoke(s, new org.apache.flink.streaming.api.functions.async.ResultFuture<>() {
                 @Override
-                public void complete(java.util.Collection<ScreenText> result) {
+                public void complete(java.util.Collection<Tuple3<ScreenText, Long, Boolean>> result) {
                     f.complete(result);
                 }
 
@@ -103,7 +105,8 @@ class StableScreenOcrTest {
                 }
 
                 @Override
-                public void complete(org.apache.flink.streaming.api.functions.async.CollectionSupplier<ScreenText> supplier) {
+                public void complete(
+                        org.apache.flink.streaming.api.functions.async.CollectionSupplier<Tuple3<ScreenText, Long, Boolean>> supplier) {
                     try {
                         f.complete(supplier.get());
                     } catch (Exception e) {
@@ -111,7 +114,7 @@ class StableScreenOcrTest {
                     }
                 }
             });
-            all.addAll(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            f.get(60, java.util.concurrent.TimeUnit.SECONDS).forEach(r -> all.add(r.f0));
         }
         return all;
     }
