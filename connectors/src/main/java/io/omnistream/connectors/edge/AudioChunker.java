@@ -13,10 +13,15 @@ import java.nio.ByteOrder;
  * late pulls are never made up: NetEq time-compresses or drops what piles up in its jitter buffer), so a clock
  * that only counted samples fell 1-3 % behind the pictures: 18-54 s after half an hour, lip movement and speech
  * no longer in the same tick, and once the watermark followed the pictures, every audio chunk late. When the
- * sample clock of a finished chunk is more than {@link #MAX_LAG_MICROS} behind the wall clock, the clock skips
- * whole chunks to within one chunk of it: the downstream aligner sees a hole of that many 20 ms chunks (silence),
- * which is what the module lost. Early delivery never moves the clock back (a clock going back would duplicate
- * capture times).
+ * sample clock has stayed more than {@link #MAX_LAG_MICROS} behind the wall clock for {@link #SKIP_AFTER_MICROS},
+ * the clock skips whole chunks to within one chunk of it: the downstream aligner sees a hole of that many 20 ms
+ * chunks (silence), which is what the module lost. The wait tells loss from delay: a starved module pulls late and
+ * then catches up (up to 1.2 s of audio in a wall second was seen at 4 sessions on 2 cores), and a skip taken at the
+ * stall would put the clock ahead of the wall clock by the caught-up audio, stall after stall (a first version without
+ * the wait ran 10-19 s ahead of the pictures in that load step, and the media validation rejected the session's
+ * pictures as out of range). A clock never moves back (that would duplicate capture times); audio delivered more than
+ * {@link #MAX_LEAD_MICROS} ahead of the wall clock is dropped and counted instead, like a packet too late for a
+ * jitter buffer: its time on the time line was given to the hole of a skip already.
  */
 public final class AudioChunker {
     /** Output sample rate. */
@@ -26,6 +31,28 @@ public final class AudioChunker {
 
     /** How far the sample clock may fall behind the wall clock before it skips ahead (two chunks). */
     public static final long MAX_LAG_MICROS = 40_000L;
+    /** How long the lag must last before the clock skips (a delayed module catches up within this). */
+    public static final long SKIP_AFTER_MICROS = 2_000_000L;
+    /** How far the sample clock may run ahead of the wall clock before delivered audio is dropped. */
+    public static final long MAX_LEAD_MICROS = 200_000L;
+
+    /** Told of each correction of the sample clock to the wall clock. */
+    public interface Corrections {
+        /** The clock skipped {@code micros} of audio the module never delivered (a hole). */
+        void skipped(long micros);
+
+        /** {@code micros} of delivered audio were dropped: they came too far ahead of the wall clock. */
+        void dropped(long micros);
+    }
+
+    /** Corrections nobody counts. */
+    public static final Corrections UNCOUNTED = new Corrections() {
+        @Override
+        public void skipped(long micros) {}
+
+        @Override
+        public void dropped(long micros) {}
+    };
 
     private static final long CHUNK_MICROS = CHUNK_SAMPLES * 1_000_000L / RATE;
 
@@ -46,8 +73,10 @@ public final class AudioChunker {
     private long seq;
 
     private final java.util.function.LongSupplier originMicros;
-    private final java.util.function.LongConsumer skipped;
+    private final Corrections corrections;
     private boolean started;
+    /** Since when (session clock) the sample clock has been more than MAX_LAG behind; -1: it is not. */
+    private long laggingSince = -1;
 
     /**
      * @param sink receives finished chunks
@@ -55,20 +84,20 @@ public final class AudioChunker {
      *        the video clock share one origin even when the microphone starts late
      */
     public AudioChunker(Sink sink, java.util.function.LongSupplier originMicros) {
-        this(sink, originMicros, 0, skippedMicros -> { });
+        this(sink, originMicros, 0, UNCOUNTED);
     }
 
     /**
      * @param firstSeq sequence number of the first chunk; a resumed session starts above every number its earlier
      *        peer can have used, so the aligner's duplicate window does not drop the continued audio
-     * @param skipped told the microseconds of each skip of the sample clock to the wall clock
+     * @param corrections told of each skip of the sample clock to the wall clock and of audio dropped ahead of it
      */
     public AudioChunker(Sink sink, java.util.function.LongSupplier originMicros, long firstSeq,
-            java.util.function.LongConsumer skipped) {
+            Corrections corrections) {
         this.sink = sink;
         this.originMicros = originMicros;
         this.seq = firstSeq;
-        this.skipped = skipped;
+        this.corrections = corrections;
     }
 
     /** Feeds one frame as {@code AudioTrackSink.onData} delivers it (16-bit interleaved, platform order). */
@@ -110,18 +139,28 @@ public final class AudioChunker {
                 for (short s : pending) {
                     pcm.putShort(s);
                 }
+                pendingLen = 0;
                 long capture = emittedSamples * 1_000_000L / RATE;
                 // the chunk's last sample arrived now, so its first was captured one chunk ago on the wall clock
-                long lag = originMicros.getAsLong() - CHUNK_MICROS - capture;
-                if (lag > MAX_LAG_MICROS) {
+                long wall = originMicros.getAsLong();
+                long lag = wall - CHUNK_MICROS - capture;
+                if (lag < -MAX_LEAD_MICROS) {
+                    corrections.dropped(CHUNK_MICROS);
+                    continue;
+                }
+                if (lag <= MAX_LAG_MICROS) {
+                    laggingSince = -1;
+                } else if (laggingSince < 0) {
+                    laggingSince = wall;
+                } else if (wall - laggingSince >= SKIP_AFTER_MICROS) {
                     long skip = lag / CHUNK_MICROS;
                     emittedSamples += skip * CHUNK_SAMPLES;
                     capture = emittedSamples * 1_000_000L / RATE;
-                    skipped.accept(skip * CHUNK_MICROS);
+                    corrections.skipped(skip * CHUNK_MICROS);
+                    laggingSince = -1;
                 }
                 sink.accept(new Chunk(seq++, capture, pcm.array()));
                 emittedSamples += CHUNK_SAMPLES;
-                pendingLen = 0;
             }
         }
     }

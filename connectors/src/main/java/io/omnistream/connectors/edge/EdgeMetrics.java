@@ -35,6 +35,7 @@ public final class EdgeMetrics {
     final Counter receivePullGaps;
     final Counter audioClockSkips;
     final DistributionSummary audioClockSkippedMs;
+    final Counter audioClockDroppedMs;
     final DistributionSummary receivePullRatio;
     final DistributionSummary receiveArrivalJitterMs;
     final Counter mediaThreadsRaised;
@@ -74,12 +75,15 @@ public final class EdgeMetrics {
                 .description("Customer audio frames delivered more than 20 ms after the previous one (the audio"
                         + " module's native 10 ms pull ran late)").register(registry);
         audioClockSkips = Counter.builder("omni.edge.mic.clock.skips")
-                .description("Times a session's customer-audio sample clock fell more than 40 ms behind its wall clock"
+                .description("Times a session's customer-audio sample clock stayed more than 40 ms behind its wall clock for 2 s"
                         + " (the audio module delivered less than real time) and skipped ahead").register(registry);
         audioClockSkippedMs = DistributionSummary.builder("omni.edge.mic.clock.skipped")
                 .description("Customer audio the sample clock skipped per skip (a hole of whole 20 ms chunks)")
                 .baseUnit("milliseconds").register(registry);
-        receivePullRatio = DistributionSummary.builder("omni.edge.audio.receive.pull.ratio")
+        audioClockDroppedMs = Counter.builder("omni.edge.mic.clock.dropped")
+                .description("Customer audio dropped because it came more than 200 ms ahead of the session's wall clock"
+                        + " (delivered late after the clock had skipped over it), ms").register(registry);
+                receivePullRatio = DistributionSummary.builder("omni.edge.audio.receive.pull.ratio")
                 .description("Customer audio delivered per second of wall clock, sampled each second per session"
                         + " (1 = real time; below 1 the receive jitter buffer fills up)").register(registry);
         mediaThreadsRaised = Counter.builder("omni.edge.media.threads.raised")
@@ -143,6 +147,7 @@ public final class EdgeMetrics {
     /** Skips of the customer-audio sample clock to the wall clock, and the audio skipped in all, ms. */
     public double audioClockSkips() { return audioClockSkips.count(); }
     public double audioClockSkippedMs() { return audioClockSkippedMs.totalAmount(); }
+    public double audioClockDroppedMs() { return audioClockDroppedMs.count(); }
     public double agentStale() { return agentStale.count(); }
     public double sessionsEnded() { return sessionsEnded.count(); }
     public double sessionsResumed() { return sessionsResumed.count(); }

@@ -166,10 +166,19 @@ final class EdgeSession {
         this.voice = new AgentVoice(cfg.agentJitterFrames(), cfg.agentMaxQueuedFrames());
         this.cameraGate = new VideoGate(cfg.cameraMaxFps(), false, 0);
         this.screenGate = new VideoGate(cfg.screenMaxFps(), true, cfg.screenChangeThreshold());
-        this.chunker = new AudioChunker(this::publishAudio, this::sessionWallMicros, seqBase, skippedMicros -> {
-            metrics.audioClockSkips.increment();
-            metrics.audioClockSkippedMs.record(skippedMicros / 1000.0);
-        });
+        this.chunker = new AudioChunker(this::publishAudio, this::sessionWallMicros, seqBase,
+                new AudioChunker.Corrections() {
+                    @Override
+                    public void skipped(long micros) {
+                        metrics.audioClockSkips.increment();
+                        metrics.audioClockSkippedMs.record(micros / 1000.0);
+                    }
+
+                    @Override
+                    public void dropped(long micros) {
+                        metrics.audioClockDroppedMs.increment(micros / 1000.0);
+                    }
+                });
 
         this.factories = factories;
         this.lease = factories.acquire();

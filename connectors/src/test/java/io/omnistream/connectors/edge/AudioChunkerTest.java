@@ -23,9 +23,11 @@ class AudioChunkerTest {
     @Test
     void emitsTwentyMillisecondChunksOnTheSampleClockStartingAtTheSessionOrigin() {
         List<AudioChunker.Chunk> out = new ArrayList<>();
-        AudioChunker c = new AudioChunker(out::add, () -> 1_000_000L); // mic starts 1 s into the session
+        long[] wall = {1_000_000L}; // mic starts 1 s into the session, frames come in real time
+        AudioChunker c = new AudioChunker(out::add, () -> wall[0]);
         for (int i = 0; i < 100; i++) { // one second of 48 kHz stereo
             c.onFrame(frame(48000, 2, (short) 1000), 16, 48000, 2, 480);
+            wall[0] += 10_000;
         }
         assertThat(out).hasSize(50);
         for (int i = 0; i < out.size(); i++) {
@@ -72,51 +74,134 @@ class AudioChunkerTest {
         assertThatThrownBy(() -> c.onFrame(new byte[960], 8, 48000, 1, 480)).isInstanceOf(IllegalArgumentException.class);
     }
 
-    @Test
-    void aModuleDeliveringLessThanRealTimeMakesTheClockSkipWholeChunksAndStayWithTheWallClock() {
-        List<AudioChunker.Chunk> out = new ArrayList<>();
-        List<Long> skips = new ArrayList<>();
-        long[] wall = {5_000_000L}; // session clock: each 10 ms frame arrives 10.2 ms after the last (0.98 real time)
-        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, skips::add);
-        for (int i = 0; i < 30_000; i++) { // five minutes of frames
-            wall[0] += 10_200;
-            c.onFrame(frame(48000, 1, (short) 1000), 16, 48000, 1, 480);
-            if (!out.isEmpty()) {
-                long lag = wall[0] - 20_000 - out.get(out.size() - 1).captureTimeMicros();
-                assertThat(lag).as("sample clock behind the wall clock").isLessThanOrEqualTo(AudioChunker.MAX_LAG_MICROS + 20_000);
-            }
+    /** Counts the chunker's corrections. */
+    private static final class Counted implements AudioChunker.Corrections {
+        final List<Long> skips = new ArrayList<>();
+        long dropped;
+
+        @Override
+        public void skipped(long micros) {
+            skips.add(micros);
         }
-        assertThat(out).hasSize(15_000); // every delivered sample is still sent, in order
-        long skipped = 0;
+
+        @Override
+        public void dropped(long micros) {
+            dropped += micros;
+        }
+    }
+
+    /** Feeds {@code frames} 10 ms frames, moving the wall clock by {@code step} before each. */
+    private static void feed(AudioChunker c, long[] wall, int frames, long step) {
+        for (int i = 0; i < frames; i++) {
+            wall[0] += step;
+            c.onFrame(frame(48000, 1, (short) 1000), 16, 48000, 1, 480);
+        }
+    }
+
+    private static void assertOnTheGridInOrder(List<AudioChunker.Chunk> out) {
         for (int i = 1; i < out.size(); i++) {
-            assertThat(out.get(i).seq()).isEqualTo(i);
+            assertThat(out.get(i).seq()).isEqualTo(out.get(i - 1).seq() + 1);
             long step = out.get(i).captureTimeMicros() - out.get(i - 1).captureTimeMicros();
             assertThat(step % 20_000).as("on the chunk grid").isZero();
             assertThat(step).isPositive();
-            skipped += step - 20_000;
         }
-        // 2 % of 306 s of wall clock was never delivered: the clock skipped about that much, in holes of 40-60 ms
-        assertThat(skipped).isEqualTo(skips.stream().mapToLong(Long::longValue).sum()).isBetween(5_800_000L, 6_300_000L);
-        assertThat(skips).allSatisfy(s -> assertThat(s).isBetween(40_000L, 60_000L));
-        long lastLag = wall[0] - 20_000 - out.get(out.size() - 1).captureTimeMicros();
-        assertThat(lastLag).isBetween(-20_000L, AudioChunker.MAX_LAG_MICROS + 20_000);
     }
 
     @Test
-    void earlyOrBurstyDeliveryNeverMovesTheClockBack() {
+    void aModuleDeliveringLessThanRealTimeMakesTheClockSkipWholeChunksAndStayWithTheWallClock() {
         List<AudioChunker.Chunk> out = new ArrayList<>();
-        List<Long> skips = new ArrayList<>();
+        Counted corrections = new Counted();
+        long[] wall = {5_000_000L}; // session clock: each 10 ms frame arrives 10.2 ms after the last (0.98 real time)
+        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, corrections);
+        long maxLag = 0;
+        for (int i = 0; i < 30_000; i++) { // five minutes of frames
+            feed(c, wall, 1, 10_200);
+            if (!out.isEmpty()) {
+                maxLag = Math.max(maxLag, wall[0] - 20_000 - out.get(out.size() - 1).captureTimeMicros());
+            }
+        }
+        assertThat(out).hasSize(15_000); // every delivered sample is still sent, in order
+        assertOnTheGridInOrder(out);
+        long skipped = out.get(out.size() - 1).captureTimeMicros() - out.get(0).captureTimeMicros() - 14_999 * 20_000L;
+        // 2 % of 306 s of wall clock was never delivered: the clock skipped about that much, each skip after the lag
+        // had lasted 2 s (40 ms + 2 % of 2 s behind), never more than that behind the wall clock
+        assertThat(skipped).isEqualTo(corrections.skips.stream().mapToLong(Long::longValue).sum()).isBetween(5_800_000L, 6_300_000L);
+        assertThat(corrections.skips).allSatisfy(s -> assertThat(s).isBetween(40_000L, 100_000L));
+        assertThat(maxLag).as("sample clock behind the wall clock").isLessThanOrEqualTo(120_000L);
+        assertThat(corrections.dropped).isZero();
+    }
+
+    @Test
+    void aStallThatTheModuleCatchesUpLeavesTheClockAlone() {
+        List<AudioChunker.Chunk> out = new ArrayList<>();
+        Counted corrections = new Counted();
         long[] wall = {0};
-        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, skips::add);
-        for (int i = 0; i < 1_000; i++) { // frames come in bursts of ten every 100 ms, some faster than real time
+        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, corrections);
+        feed(c, wall, 300, 10_000); // 3 s in real time
+        wall[0] += 1_500_000; // the module stalls for 1.5 s ...
+        feed(c, wall, 167, 1_000); // ... and pulls what it owes (1.5 s, and the 167 ms the pulls take) in 167 ms
+        feed(c, wall, 300, 10_000);
+        assertThat(corrections.skips).isEmpty();
+        assertThat(corrections.dropped).isZero();
+        for (int i = 0; i < out.size(); i++) {
+            assertThat(out.get(i).captureTimeMicros()).isEqualTo(20_000L + i * 20_000L); // from the first frame on
+        }
+    }
+
+    @Test
+    void audioTheModuleNeverDeliversBecomesAHoleOnceTheLagHasLasted() {
+        List<AudioChunker.Chunk> out = new ArrayList<>();
+        Counted corrections = new Counted();
+        long[] wall = {0};
+        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, corrections);
+        feed(c, wall, 300, 10_000);
+        wall[0] += 1_000_000; // one second lost for good
+        feed(c, wall, 300, 10_000);
+        assertThat(corrections.skips).hasSize(1);
+        assertThat(corrections.skips.get(0)).isBetween(980_000L, 1_000_000L);
+        assertOnTheGridInOrder(out);
+        long lag = wall[0] - 20_000 - out.get(out.size() - 1).captureTimeMicros();
+        assertThat(lag).isBetween(-20_000L, 20_000L);
+    }
+
+    @Test
+    void audioDeliveredFarAheadOfTheWallClockIsDroppedAndCountedNeverMovingTheClockBack() {
+        List<AudioChunker.Chunk> out = new ArrayList<>();
+        List<Long> leads = new ArrayList<>();
+        Counted corrections = new Counted();
+        long[] wall = {0};
+        AudioChunker c = new AudioChunker(chunk -> {
+            out.add(chunk);
+            leads.add(chunk.captureTimeMicros() - (wall[0] - 20_000)); // ahead of the wall clock when sent
+        }, () -> wall[0], 0, corrections);
+        feed(c, wall, 100, 10_000);
+        wall[0] += 3_000_000; // a long stall: the lag lasts 2 s while the module trickles ...
+        feed(c, wall, 250, 10_000); // ... the clock skips the hole ...
+        feed(c, wall, 300, 100); // ... and then the module delivers 3 s it owed in 30 ms
+        feed(c, wall, 100, 10_000);
+        assertThat(corrections.skips).isNotEmpty();
+        assertThat(corrections.dropped).as("the caught-up audio that has no place on the time line").isPositive();
+        assertOnTheGridInOrder(out);
+        assertThat(leads).allSatisfy(lead -> assertThat(lead).as("ahead of the wall clock")
+                .isLessThanOrEqualTo(AudioChunker.MAX_LEAD_MICROS));
+    }
+
+    @Test
+    void burstyDeliveryInRealTimeKeepsExactSteps() {
+        List<AudioChunker.Chunk> out = new ArrayList<>();
+        Counted corrections = new Counted();
+        long[] wall = {0};
+        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, corrections);
+        for (int i = 0; i < 1_000; i++) { // frames come in bursts of ten every 100 ms
             if (i % 10 == 0) {
-                wall[0] += i % 30 == 0 ? 60_000 : 100_000;
+                wall[0] += 100_000;
             }
             c.onFrame(frame(48000, 1, (short) 1000), 16, 48000, 1, 480);
         }
-        assertThat(skips).isEmpty();
+        assertThat(corrections.skips).isEmpty();
+        assertThat(corrections.dropped).isZero();
         for (int i = 0; i < out.size(); i++) {
-            assertThat(out.get(i).captureTimeMicros()).isEqualTo(60_000L + i * 20_000L); // from the first frame on
+            assertThat(out.get(i).captureTimeMicros()).isEqualTo(100_000L + i * 20_000L); // from the first frame on
         }
     }
 }

@@ -16,14 +16,16 @@ class ResumedSessionClockTest {
     void resumedAudioStartsAtTheContinuedClockWithSequenceNumbersAboveTheEarlierPeers() {
         long clockAtLoss = 7_250_000L;
         List<AudioChunker.Chunk> before = new ArrayList<>();
-        AudioChunker peer1 = new AudioChunker(before::add, () -> 0);
-        for (int i = 0; i < clockAtLoss / 10_000; i++) { // 10 ms frames at 48 kHz up to the loss
+        long[] wall = {0};
+        AudioChunker peer1 = new AudioChunker(before::add, () -> wall[0]);
+        for (int i = 0; i < clockAtLoss / 10_000; i++) { // 10 ms frames at 48 kHz up to the loss, in real time
             peer1.onFrame(new byte[480 * 2], 16, 48_000, 1, 480);
+            wall[0] += 10_000;
         }
 
         EdgeSession.Continuation from = new EdgeSession.Continuation(System.currentTimeMillis(), clockAtLoss + 4_000_000L);
         List<AudioChunker.Chunk> after = new ArrayList<>();
-        AudioChunker peer2 = new AudioChunker(after::add, from::clockMicros, from.seqBase(), skipped -> { });
+        AudioChunker peer2 = new AudioChunker(after::add, from::clockMicros, from.seqBase(), AudioChunker.UNCOUNTED);
         for (int i = 0; i < 10; i++) {
             peer2.onFrame(new byte[480 * 2], 16, 48_000, 1, 480);
         }
