@@ -9,19 +9,18 @@ import java.nio.ByteOrder;
  * {@code captureTimeMicros} is the number of 16 kHz samples emitted before it, in microseconds.
  *
  * <p>The sample clock is held to the session's wall clock, which also stamps the camera and screen pictures. The
- * headless audio module pulls 10 ms of audio per tick of its own timer and delivers 0.97-0.99 of real time (its
- * late pulls are never made up: NetEq time-compresses or drops what piles up in its jitter buffer), so a clock
- * that only counted samples fell 1-3 % behind the pictures: 18-54 s after half an hour, lip movement and speech
- * no longer in the same tick, and once the watermark followed the pictures, every audio chunk late. When the
- * sample clock has stayed more than {@link #MAX_LAG_MICROS} behind the wall clock for {@link #SKIP_AFTER_MICROS},
- * the clock skips whole chunks to within one chunk of it: the downstream aligner sees a hole of that many 20 ms
- * chunks (silence), which is what the module lost. The wait tells loss from delay: a starved module pulls late and
- * then catches up (up to 1.2 s of audio in a wall second was seen at 4 sessions on 2 cores), and a skip taken at the
- * stall would put the clock ahead of the wall clock by the caught-up audio, stall after stall (a first version without
- * the wait ran 10-19 s ahead of the pictures in that load step, and the media validation rejected the session's
- * pictures as out of range). A clock never moves back (that would duplicate capture times); audio delivered more than
- * {@link #MAX_LEAD_MICROS} ahead of the wall clock is dropped and counted instead, like a packet too late for a
- * jitter buffer: its time on the time line was given to the hole of a skip already.
+ * headless audio module pulls 10 ms of audio per tick of its own timer and delivers 0.97-0.99 of real time (most
+ * late pulls are not made up: NetEq time-compresses or drops what piles up in its jitter buffer), so a clock that
+ * only counted samples fell 1-3 % behind the pictures: 18-54 s after half an hour, lip movement and speech no
+ * longer in the same tick, and once the watermark followed the pictures, every audio chunk late. When the sample
+ * clock has stayed more than {@link #MAX_LAG_MICROS} behind the wall clock for {@link #SKIP_AFTER_MICROS}, the
+ * clock skips whole chunks to within one chunk of it: the downstream aligner sees a hole of that many 20 ms chunks
+ * (silence), which is what the module lost. The wait tells loss from delay: a starved module may pull late and then
+ * catch up (up to 1.2 s of audio in a wall second was seen under load), and a skip taken at the stall would put the
+ * clock ahead of the wall clock by the caught-up audio, stall after stall. A clock never moves back (that would
+ * duplicate capture times); audio delivered more than {@link #MAX_LEAD_MICROS} ahead of the wall clock is dropped
+ * and counted instead, like a packet too late for a jitter buffer: its time on the time line was given to the hole
+ * of a skip already.
  */
 public final class AudioChunker {
     /** Output sample rate. */
