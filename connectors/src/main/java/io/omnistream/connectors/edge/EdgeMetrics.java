@@ -83,7 +83,7 @@ public final class EdgeMetrics {
         audioClockDroppedMs = Counter.builder("omni.edge.mic.clock.dropped")
                 .description("Customer audio dropped because it came more than 200 ms ahead of the session's wall clock"
                         + " (delivered late after the clock had skipped over it), ms").register(registry);
-                receivePullRatio = DistributionSummary.builder("omni.edge.audio.receive.pull.ratio")
+        receivePullRatio = DistributionSummary.builder("omni.edge.audio.receive.pull.ratio")
                 .description("Customer audio delivered per second of wall clock, sampled each second per session"
                         + " (1 = real time; below 1 the receive jitter buffer fills up)").register(registry);
         mediaThreadsRaised = Counter.builder("omni.edge.media.threads.raised")

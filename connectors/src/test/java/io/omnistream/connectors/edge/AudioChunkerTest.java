@@ -74,10 +74,25 @@ class AudioChunkerTest {
         assertThatThrownBy(() -> c.onFrame(new byte[960], 8, 48000, 1, 480)).isInstanceOf(IllegalArgumentException.class);
     }
 
-    /** Counts the chunker's corrections. */
-    private static final class Counted implements AudioChunker.Corrections {
+    /**
+     * A chunker on a hand-moved wall clock: what it sent ({@code out}), how far ahead of the wall clock each chunk was
+     * when sent ({@code leads}), and its corrections.
+     */
+    private static final class Rig implements AudioChunker.Corrections {
+        final List<AudioChunker.Chunk> out = new ArrayList<>();
+        final List<Long> leads = new ArrayList<>();
         final List<Long> skips = new ArrayList<>();
+        final long[] wall;
         long dropped;
+        final AudioChunker chunker;
+
+        Rig(long wallMicros) {
+            wall = new long[] {wallMicros};
+            chunker = new AudioChunker(chunk -> {
+                out.add(chunk);
+                leads.add(chunk.captureTimeMicros() - (wall[0] - 20_000));
+            }, () -> wall[0], 0, this);
+        }
 
         @Override
         public void skipped(long micros) {
@@ -88,13 +103,13 @@ class AudioChunkerTest {
         public void dropped(long micros) {
             dropped += micros;
         }
-    }
 
-    /** Feeds {@code frames} 10 ms frames, moving the wall clock by {@code step} before each. */
-    private static void feed(AudioChunker c, long[] wall, int frames, long step) {
-        for (int i = 0; i < frames; i++) {
-            wall[0] += step;
-            c.onFrame(frame(48000, 1, (short) 1000), 16, 48000, 1, 480);
+        /** Feeds {@code frames} 10 ms frames, moving the wall clock by {@code step} before each. */
+        void feed(int frames, long step) {
+            for (int i = 0; i < frames; i++) {
+                wall[0] += step;
+                chunker.onFrame(frame(48000, 1, (short) 1000), 16, 48000, 1, 480);
+            }
         }
     }
 
@@ -109,13 +124,12 @@ class AudioChunkerTest {
 
     @Test
     void aModuleDeliveringLessThanRealTimeMakesTheClockSkipWholeChunksAndStayWithTheWallClock() {
-        List<AudioChunker.Chunk> out = new ArrayList<>();
-        Counted corrections = new Counted();
-        long[] wall = {5_000_000L}; // session clock: each 10 ms frame arrives 10.2 ms after the last (0.98 real time)
-        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, corrections);
+        Rig corrections = new Rig(5_000_000L); // each 10 ms frame arrives 10.2 ms after the last (0.98 real time)
+        List<AudioChunker.Chunk> out = corrections.out;
+        long[] wall = corrections.wall;
         long maxLag = 0;
         for (int i = 0; i < 30_000; i++) { // five minutes of frames
-            feed(c, wall, 1, 10_200);
+            corrections.feed(1, 10_200);
             if (!out.isEmpty()) {
                 maxLag = Math.max(maxLag, wall[0] - 20_000 - out.get(out.size() - 1).captureTimeMicros());
             }
@@ -133,14 +147,13 @@ class AudioChunkerTest {
 
     @Test
     void aStallThatTheModuleCatchesUpLeavesTheClockAlone() {
-        List<AudioChunker.Chunk> out = new ArrayList<>();
-        Counted corrections = new Counted();
-        long[] wall = {0};
-        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, corrections);
-        feed(c, wall, 300, 10_000); // 3 s in real time
+        Rig corrections = new Rig(0);
+        List<AudioChunker.Chunk> out = corrections.out;
+        long[] wall = corrections.wall;
+        corrections.feed(300, 10_000); // 3 s in real time
         wall[0] += 1_500_000; // the module stalls for 1.5 s ...
-        feed(c, wall, 167, 1_000); // ... and pulls what it owes (1.5 s, and the 167 ms the pulls take) in 167 ms
-        feed(c, wall, 300, 10_000);
+        corrections.feed(167, 1_000); // ... and pulls what it owes (1.5 s, and the 167 ms the pulls take) in 167 ms
+        corrections.feed(300, 10_000);
         assertThat(corrections.skips).isEmpty();
         assertThat(corrections.dropped).isZero();
         for (int i = 0; i < out.size(); i++) {
@@ -150,13 +163,12 @@ class AudioChunkerTest {
 
     @Test
     void audioTheModuleNeverDeliversBecomesAHoleOnceTheLagHasLasted() {
-        List<AudioChunker.Chunk> out = new ArrayList<>();
-        Counted corrections = new Counted();
-        long[] wall = {0};
-        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, corrections);
-        feed(c, wall, 300, 10_000);
+        Rig corrections = new Rig(0);
+        List<AudioChunker.Chunk> out = corrections.out;
+        long[] wall = corrections.wall;
+        corrections.feed(300, 10_000);
         wall[0] += 1_000_000; // one second lost for good
-        feed(c, wall, 300, 10_000);
+        corrections.feed(300, 10_000);
         assertThat(corrections.skips).hasSize(1);
         assertThat(corrections.skips.get(0)).isBetween(980_000L, 1_000_000L);
         assertOnTheGridInOrder(out);
@@ -166,19 +178,15 @@ class AudioChunkerTest {
 
     @Test
     void audioDeliveredFarAheadOfTheWallClockIsDroppedAndCountedNeverMovingTheClockBack() {
-        List<AudioChunker.Chunk> out = new ArrayList<>();
-        List<Long> leads = new ArrayList<>();
-        Counted corrections = new Counted();
-        long[] wall = {0};
-        AudioChunker c = new AudioChunker(chunk -> {
-            out.add(chunk);
-            leads.add(chunk.captureTimeMicros() - (wall[0] - 20_000)); // ahead of the wall clock when sent
-        }, () -> wall[0], 0, corrections);
-        feed(c, wall, 100, 10_000);
+        Rig corrections = new Rig(0);
+        List<AudioChunker.Chunk> out = corrections.out;
+        List<Long> leads = corrections.leads; // ahead of the wall clock when sent
+        long[] wall = corrections.wall;
+        corrections.feed(100, 10_000);
         wall[0] += 3_000_000; // a long stall: the lag lasts 2 s while the module trickles ...
-        feed(c, wall, 250, 10_000); // ... the clock skips the hole ...
-        feed(c, wall, 300, 100); // ... and then the module delivers 3 s it owed in 30 ms
-        feed(c, wall, 100, 10_000);
+        corrections.feed(250, 10_000); // ... the clock skips the hole ...
+        corrections.feed(300, 100); // ... and then the module delivers 3 s it owed in 30 ms
+        corrections.feed(100, 10_000);
         assertThat(corrections.skips).isNotEmpty();
         assertThat(corrections.dropped).as("the caught-up audio that has no place on the time line").isPositive();
         assertOnTheGridInOrder(out);
@@ -188,10 +196,10 @@ class AudioChunkerTest {
 
     @Test
     void burstyDeliveryInRealTimeKeepsExactSteps() {
-        List<AudioChunker.Chunk> out = new ArrayList<>();
-        Counted corrections = new Counted();
-        long[] wall = {0};
-        AudioChunker c = new AudioChunker(out::add, () -> wall[0], 0, corrections);
+        Rig corrections = new Rig(0);
+        List<AudioChunker.Chunk> out = corrections.out;
+        long[] wall = corrections.wall;
+        AudioChunker c = corrections.chunker;
         for (int i = 0; i < 1_000; i++) { // frames come in bursts of ten every 100 ms
             if (i % 10 == 0) {
                 wall[0] += 100_000;
