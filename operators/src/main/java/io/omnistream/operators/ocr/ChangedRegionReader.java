@@ -99,34 +99,38 @@ public final class ChangedRegionReader {
     List<Box> regions(Memory before, short[] signature, Page page) {
         int cols = cols(page.width()), rows = rows(page.height());
         List<Box> boxes = new ArrayList<>();
-        int bandTop = -1, bandBottom = -1, minCol = Integer.MAX_VALUE, maxCol = -1;
-        for (int r = 0; r <= rows; r++) {
+        int bandTop = -1, bandBottom = -1, minCol = 0, maxCol = 0;
+        for (int r = 0; r < rows; r++) {
             int first = -1, lastCol = -1;
-            if (r < rows) {
-                for (int c = 0; c < cols; c++) {
-                    int i = 2 * (r * cols + c);
-                    if (Math.abs(signature[i] - before.signature[i]) > LEVEL_DELTA
-                            || Math.abs(signature[i + 1] - before.signature[i + 1]) > LEVEL_DELTA) {
-                        if (first < 0) {
-                            first = c;
-                        }
-                        lastCol = c;
+            for (int c = 0; c < cols; c++) {
+                int i = 2 * (r * cols + c);
+                if (Math.abs(signature[i] - before.signature[i]) > LEVEL_DELTA
+                        || Math.abs(signature[i + 1] - before.signature[i + 1]) > LEVEL_DELTA) {
+                    if (first < 0) {
+                        first = c;
                     }
+                    lastCol = c;
                 }
             }
-            if (first >= 0 && (bandTop < 0 || r - bandBottom <= 2)) { // rows close together form one band
-                bandTop = bandTop < 0 ? r : bandTop;
-                bandBottom = r;
+            if (first < 0) {
+                continue;
+            }
+            if (bandTop >= 0 && r - bandBottom > 2) { // rows close together form one band; this one starts another
+                boxes.add(band(minCol, bandTop, maxCol, bandBottom, page));
+                bandTop = -1;
+            }
+            if (bandTop < 0) {
+                bandTop = r;
+                minCol = first;
+                maxCol = lastCol;
+            } else {
                 minCol = Math.min(minCol, first);
                 maxCol = Math.max(maxCol, lastCol);
-            } else if (bandTop >= 0 && (first >= 0 || r - bandBottom > 2 || r == rows)) {
-                boxes.add(new Box(minCol * BLOCK, bandTop * BLOCK, Math.min(page.width(), (maxCol + 1) * BLOCK),
-                        Math.min(page.height(), (bandBottom + 1) * BLOCK)));
-                bandTop = first >= 0 ? r : -1;
-                bandBottom = first >= 0 ? r : -1;
-                minCol = first >= 0 ? first : Integer.MAX_VALUE;
-                maxCol = first >= 0 ? lastCol : -1;
             }
+            bandBottom = r;
+        }
+        if (bandTop >= 0) {
+            boxes.add(band(minCol, bandTop, maxCol, bandBottom, page));
         }
         List<Box> grown = new ArrayList<>();
         for (Box b : boxes) {
@@ -157,6 +161,12 @@ public final class ChangedRegionReader {
             }
         }
         return grown;
+    }
+
+    /** The page box of the blocks from column {@code minCol}, row {@code top} to column {@code maxCol}, row {@code bottom}. */
+    private static Box band(int minCol, int top, int maxCol, int bottom, Page page) {
+        return new Box(minCol * BLOCK, top * BLOCK, Math.min(page.width(), (maxCol + 1) * BLOCK),
+                Math.min(page.height(), (bottom + 1) * BLOCK));
     }
 
     /** The last read's lines with those inside {@code boxes} replaced by what the boxes read now. */
