@@ -452,7 +452,10 @@ public final class EdgeServer implements AutoCloseable {
                 c.fail(SignalingError.BAD_RESUME, "not a resume token");
                 return;
             }
-            long exp = claims.getValue("exp") instanceof Number e ? e.longValue() * 1000 : now;
+            // Vert.x keeps the registered claims (exp, iat, nbf) out of the principal and copies them to the
+            // user's attributes; without a readable expiry the token is remembered for the whole window.
+            long exp = ar.result().attributes().getValue("exp") instanceof Number e ? e.longValue() * 1000
+                    : now + cfg.resumeWindow().toMillis();
             if (usedResumeTokens.containsKey(jti)) {
                 c.joining = false;
                 c.fail(SignalingError.BAD_RESUME, "resume token already used");

@@ -73,13 +73,18 @@ final class RawSignalingSocket implements AutoCloseable {
     /** The next message of the given type (others skipped), or fails after 15 s. */
     JsonObject next(String type) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        java.util.List<JsonObject> skipped = new java.util.ArrayList<>();
         while (System.nanoTime() < deadline) {
             JsonObject m = received.poll(100, TimeUnit.MILLISECONDS);
             if (m != null && type.equals(m.getString("type"))) {
                 return m;
             }
+            if (m != null) {
+                skipped.add(m);
+            }
         }
-        throw new AssertionError("no '" + type + "' message received");
+        throw new AssertionError("no '" + type + "' message received in 15 s; skipped " + skipped
+                + (closed.isDone() ? ", socket closed " + closed.join() : ""));
     }
 
     /** Sends a ping and waits for the pong: proves the socket is still usable. */
