@@ -136,7 +136,7 @@ public final class RouteTuner {
         DataGeneratorSource<PerceptionFrame> source = new DataGeneratorSource<>(new TunerFrameSource(sessionsFile, group, agent.isEmpty() ? 0 : 1500),
                 frames, understand && framesPerSecond > 0 ? RateLimiterStrategy.perSecond(framesPerSecond) : RateLimiterStrategy.noOp(),
                 TypeInformation.of(PerceptionFrame.class));
-        DataStream<PerceptionFrame> frameStream = env.fromSource(source, WatermarkStrategy.noWatermarks(), "tuner frames").setParallelism(1);
+        DataStream<PerceptionFrame> frameStream = env.fromSource(source, eventTime(sessions, group), "tuner frames").setParallelism(1);
         DataStream<AgentActivity> agentStream = agent.isEmpty()
                 ? env.fromData(new AgentActivity("none", "none", false, 0)).name("agent activity")
                 : env.fromData(agent).name("agent activity");
@@ -183,6 +183,27 @@ public final class RouteTuner {
         Object cpu = jr.getAccumulatorResult(PerceptionFunction.CPU_NANOS_ACCUMULATOR);
         r.perceptionCpuNanos = cpu instanceof Number ? ((Number) cpu).longValue() : 0;
         return r;
+    }
+
+    /**
+     * Event time as in the live job, where every session's media clock lies on one time line: a session's ticks are
+     * stamped with its session time plus the start of its group (groups are replayed one after another), so the
+     * watermark moves with the replay and the operators that wait for it (the ASR's held audio, event-time timers)
+     * behave as they do live.
+     */
+    static WatermarkStrategy<PerceptionFrame> eventTime(List<TunerSession> sessions, int group) {
+        java.util.HashMap<String, Long> startMillis = new java.util.HashMap<>();
+        long start = 1_000;
+        for (int g = 0; g < sessions.size(); g += group) {
+            long longest = 0;
+            for (int s = g; s < Math.min(sessions.size(), g + group); s++) {
+                startMillis.put(sessions.get(s).id, start);
+                longest = Math.max(longest, sessions.get(s).audio.length / 16);
+            }
+            start += longest + 1_000;
+        }
+        return WatermarkStrategy.<PerceptionFrame>forMonotonousTimestamps()
+                .withTimestampAssigner((f, previous) -> startMillis.get(f.getSessionId()) + f.getTickEndMicros() / 1000);
     }
 
     /** A fused frame as a record: everything turn-taking reads from it, for diffing two runs tick by tick. */

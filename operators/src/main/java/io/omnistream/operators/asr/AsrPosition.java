@@ -26,6 +26,8 @@ public class AsrPosition {
     /** The last finished turn and its final text: a turn that continues it (the customer only paused) extends it. */
     public long lastFinalTurnId = -1;
     public String lastFinalText = "";
+    /** Session time at which the speech segment in progress was decided: audio up to it is fed whatever the router said. */
+    public long segmentDecision = Long.MIN_VALUE;
 
     public AsrPosition() {}
 }

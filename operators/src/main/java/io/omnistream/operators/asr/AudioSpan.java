@@ -10,8 +10,18 @@ public class AudioSpan {
     public long start;
     public long end;
     public short[] samples;
+    /**
+     * A tick the modality router marked as needing no decoding ({@code asrActive} false): kept for the pre-roll, not
+     * fed once its segment has begun.
+     */
+    public boolean routedOut;
 
     public AudioSpan() {}
+
+    public AudioSpan(long start, long end, short[] samples, boolean routedOut) {
+        this(start, end, samples);
+        this.routedOut = routedOut;
+    }
 
     public AudioSpan(long start, long end, short[] samples) {
         this.start = start;

@@ -41,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * buffered audio of the segment in progress is replayed into it before any new audio, so the
  * interrupted turn still gets its final transcript, once. The same buffer lets a turn that found no
  * free decoder catch up as soon as one is free, instead of going without text.
+ *
+ * <p>A segment's final text depends only on its audio, from the pre-roll before its start up to the tick at which
+ * its end was decided: frames usually run ahead of the events derived from them, by however much the job lags, so
+ * audio that came is held until the watermark has passed it (or for at most {@code asrMaxHoldMicros}) and the rest
+ * is fed when the end applies; a tick after the decision is never fed to the segment. The ring of recent ticks
+ * (checkpointed) holds that audio, so a restore loses none of it.
  */
 public class StreamingAsrFunction extends KeyedCoProcessFunction<String, PerceptionFrame, SpeechEvent, TurnUpdate> {
     private static final long serialVersionUID = 1L;
@@ -68,6 +74,10 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     private transient io.omnistream.operators.route.WorkCounter routedFed;
     private transient io.omnistream.operators.route.WorkCounter routedSkipped;
     private transient io.omnistream.operators.route.WorkCounter routedReleased;
+    /** Ticks fed before the watermark passed them, because they were held {@code asrMaxHoldMicros}. */
+    private transient Counter fedAheadOfWatermark;
+    /** How far back the pre-roll ring reaches: the pre-roll, and the audio held for the watermark. */
+    private transient long ringMicros;
 
     public StreamingAsrFunction(UnderstandingConfig config) {
         this.config = config;
@@ -112,6 +122,12 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         boolean pendingChanged;
         long lastFinalTurnId = -1;
         String lastFinalText = "";
+        long segmentDecision = Long.MIN_VALUE;
+        /**
+         * Session time up to which audio may be fed now (see {@link #holdLimit}), set by each frame; before the first
+         * frame of this instance (after a restore) nothing beyond a decision is fed.
+         */
+        long holdLimit = Long.MIN_VALUE;
 
         AsrPosition position() {
             AsrPosition p = new AsrPosition();
@@ -129,6 +145,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             p.segmentSamples = segmentSamples;
             p.lastFinalTurnId = lastFinalTurnId;
             p.lastFinalText = lastFinalText;
+            p.segmentDecision = segmentDecision;
             return p;
         }
 
@@ -148,6 +165,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             segmentSamples = p.segmentSamples;
             lastFinalTurnId = p.lastFinalTurnId;
             lastFinalText = p.lastFinalText == null ? "" : p.lastFinalText;
+            segmentDecision = p.segmentDecision;
         }
     }
 
@@ -170,6 +188,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         routedFed = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "work.asr.run");
         routedSkipped = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "work.asr.skipped");
         routedReleased = io.omnistream.operators.route.WorkCounter.register(getRuntimeContext(), "memory.asr.decoderReleased");
+        fedAheadOfWatermark = getRuntimeContext().getMetricGroup().counter("asrFedAheadOfWatermark");
+        ringMicros = Math.max(PREROLL_RING_MICROS, config.asrMaxHoldMicros + 200_000);
     }
 
     @Override
@@ -212,11 +232,12 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
                 store.screen.update(s.latestScreen);
             }
         }
-        AudioSpan tick = new AudioSpan(frame.getTickStartMicros(), frame.getTickEndMicros(), samples);
+        AudioSpan tick = new AudioSpan(frame.getTickStartMicros(), frame.getTickEndMicros(), samples, !routeAllowsDecoding(frame, s));
         remember(s, tick);
         s.lastTickEnd = Math.max(s.lastTickEnd, tick.end);
-        if (routeAllowsDecoding(frame, s) && s.speaking) {
-            feed(s, tick);
+        s.holdLimit = holdLimit(s, tick, ctx.timestamp(), ctx.timerService().currentWatermark());
+        if (s.speaking) {
+            feedHeld(s, Math.min(s.holdLimit, pendingDecision(s)));
             maybePartial(frame.getSessionId(), s, tick.end, out);
         }
         applyReadyEvents(frame.getSessionId(), s, Long.MIN_VALUE, null, out);
@@ -312,7 +333,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         s.position(p);
         for (AudioSpan t : store.preroll.get()) {
             s.ringStored++;
-            if (t.end >= s.lastTickEnd - PREROLL_RING_MICROS) {
+            if (t.end >= s.lastTickEnd - ringMicros) {
                 s.ring.addLast(t);
             }
         }
@@ -404,10 +425,63 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         }
     }
 
-    /** Keeps a tick for the pre-roll: the ring holds the last second; its state is appended to and trimmed now and then. */
+    /**
+     * Session time up to which the speaking customer's audio may be fed now: the ticks the watermark has passed (the
+     * record timestamp of this tick maps the session clock onto event time), but no further back than
+     * {@code asrMaxHoldMicros} behind the newest tick. Without event time (no timestamp, no watermark yet) or with
+     * holding off: everything.
+     */
+    private long holdLimit(Session s, AudioSpan tick, Long timestamp, long watermark) {
+        if (config.asrMaxHoldMicros <= 0 || timestamp == null || watermark == Long.MIN_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        long offset = timestamp * 1000 - tick.end; // event time minus session time, in micros
+        long limit = watermark >= Long.MAX_VALUE / 1000 - 1 ? Long.MAX_VALUE : watermark * 1000 - offset;
+        long floor = s.lastTickEnd - config.asrMaxHoldMicros;
+        if (limit < floor && s.speaking) {
+            fedAheadOfWatermark.inc(); // about one tick per frame that comes while the hold is at its bound
+        }
+        return Math.max(limit, floor);
+    }
+
+    /** The earliest session time of a pending event: its audio waits, nothing after it is fed before it is applied. */
+    private static long pendingDecision(Session s) {
+        long min = Long.MAX_VALUE;
+        for (SpeechEvent e : s.pending) {
+            min = Math.min(min, e.getSessionTimeMicros());
+        }
+        return min;
+    }
+
+    /**
+     * Feeds the ring's ticks not fed yet that end by {@code limit}, in order; after the segment's decision a tick the
+     * router marked inactive is skipped (counted). The segment's audio thus depends only on the ticks' times, not on
+     * when they came.
+     */
+    private void feedHeld(Session s, long limit) throws Exception {
+        for (AudioSpan t : s.ring) {
+            if (t.end <= s.fedUntil) {
+                continue;
+            }
+            if (t.end > limit) {
+                break;
+            }
+            if (t.end > s.segmentDecision) {
+                if (t.routedOut) {
+                    routedSkipped.inc();
+                    s.fedUntil = t.end;
+                    continue;
+                }
+                routedFed.inc();
+            }
+            feed(s, t);
+        }
+    }
+
+    /** Keeps a tick for the pre-roll and the held audio; its state is appended to and trimmed now and then. */
     private void remember(Session s, AudioSpan tick) throws Exception {
         s.ring.addLast(tick);
-        while (!s.ring.isEmpty() && s.ring.peekFirst().end < tick.end - PREROLL_RING_MICROS) {
+        while (!s.ring.isEmpty() && s.ring.peekFirst().end < tick.end - ringMicros) {
             s.ring.removeFirst();
         }
         if (s.ringStored >= 2 * s.ring.size() + 4) {
@@ -486,7 +560,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
                     orphanEvents.inc();
                     return;
                 }
-                endSegment(s);
+                endSegment(s, e);
                 emitText(out, sessionId, s, TurnUpdate.Kind.SPEECH_PAUSE, false, stages);
                 break;
             case END_OF_TURN:
@@ -494,7 +568,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
                     orphanEvents.inc();
                     return;
                 }
-                endSegment(s);
+                endSegment(s, e);
                 if (s.restoredTurn) {
                     LOG.info("final transcript of restored turn {}#{}: '{}' (decoder missing: {})", sessionId, s.turnId,
                             s.committedText, s.decoderMissing);
@@ -592,18 +666,18 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         s.fedUntil = from;
         s.lastPartialAt = from;
         s.segmentSamples = 0;
-        for (AudioSpan t : s.ring) {
-            if (t.end > from) {
-                feed(s, t);
-            }
-        }
+        s.segmentDecision = e.getSessionTimeMicros();
+        // the pre-roll and the audio up to the decision, and what the watermark has passed since (not beyond a pending end)
+        feedHeld(s, Math.min(Math.max(s.segmentDecision, s.holdLimit), pendingDecision(s)));
         maybePartial(sessionId, s, s.lastTickEnd, out);
     }
 
-    private void endSegment(Session s) throws InterruptedException {
+    /** Ends the speech segment at the event's decision: the held audio up to that tick is fed first, none after it. */
+    private void endSegment(Session s, SpeechEvent e) throws Exception {
         if (!s.speaking) {
             return;
         }
+        feedHeld(s, e.getSessionTimeMicros());
         catchUp(s, true); // last chance for a segment that found no free decoder: wait for one
         s.speaking = false;
         if (s.decoder != null) {
@@ -770,23 +844,18 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     }
 
     /**
-     * The modality router's {@code asrActive} for this tick (no decision: active). A live tick the router marks
-     * inactive is not fed to the decoder (counted); a decoder that an open turn holds between its segments goes
+     * The modality router's {@code asrActive} for this tick (no decision: active). A tick the router marks inactive
+     * is not fed to the decoder once its segment has begun (counted in {@link #feedHeld}); a decoder that an open turn holds between its segments goes
      * back to the pool once the routed silence lasts {@code asrReleaseIdleMicros}.
      */
     private boolean routeAllowsDecoding(PerceptionFrame frame, Session s) {
         io.omnistream.schemas.RouteDecision r = frame.getRoute();
         if (r == null || r.getAsrActive()) {
             s.routedIdleMicros = 0;
-            if (s.speaking) {
-                routedFed.inc();
-            }
             return true;
         }
         s.routedIdleMicros += frame.getTickEndMicros() - frame.getTickStartMicros();
-        if (s.speaking) {
-            routedSkipped.inc();
-        } else if (s.turnOpen && s.decoder != null && s.routedIdleMicros >= config.asrReleaseIdleMicros) {
+        if (!s.speaking && s.turnOpen && s.decoder != null && s.routedIdleMicros >= config.asrReleaseIdleMicros) {
             pool.giveBack(s.decoder);
             s.decoder = null;
             s.decoderReleased = true;

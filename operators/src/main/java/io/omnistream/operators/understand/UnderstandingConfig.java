@@ -30,6 +30,15 @@ public class UnderstandingConfig implements Serializable {
     public boolean asrFastFinal = true;
     /** Audio after the estimated speech end that is still decoded before the turn's text is final. */
     public long asrEndTailMicros = 120_000;
+    /**
+     * While the customer speaks, a tick's audio is fed to the decoder only once the watermark has passed it (then
+     * every speech end decided before it has arrived), so that a segment is decoded from its start up to exactly the
+     * tick at which its end was decided, however far the frames run ahead of the events: the same audio gives the same
+     * final text. Audio is held at most this long behind the session's newest tick (then fed anyway, counted as
+     * {@code asrFedAheadOfWatermark}); 0 feeds every tick as it comes (the text then depends on how far the frames
+     * ran ahead). The held audio is decoded when the segment ends.
+     */
+    public long asrMaxHoldMicros = 600_000;
     /** Turn audio (last seconds) kept for the remote omni model. */
     public long turnAudioKeepMicros = 8_000_000;
     /**

@@ -305,6 +305,67 @@ class StreamingAsrFunctionTest {
         assertThat(updates()).anyMatch(u -> u.kind == TurnUpdate.Kind.END_OF_TURN && u.turnId == 9);
     }
 
+    /**
+     * Frames run ahead of the events derived from them (here by 12 ticks, as a loaded job does): the segment is still
+     * decoded from the same audio, up to the tick at which its end was decided, so the final text is the same as when
+     * each event comes right after its frame. Fed at once instead ({@code asrMaxHoldMicros} 0), the decoder gets the
+     * audio that raced ahead as well.
+     */
+    @Test
+    void framesRunningAheadOfTheEventsDoNotChangeTheDecodedAudio() throws Exception {
+        TurnUpdate inStep = runWithEventsBehind(0, 600_000);
+        TurnUpdate behind = runWithEventsBehind(12, 600_000);
+        TurnUpdate behindFedAtOnce = runWithEventsBehind(12, 0);
+
+        assertThat(inStep.text()).contains("dashwood");
+        assertThat(behind.turnAudio).isEqualTo(inStep.turnAudio);
+        assertThat(behind.text()).isEqualTo(inStep.text());
+        assertThat(behind.transcript.getEndMicros()).isEqualTo(inStep.transcript.getEndMicros());
+        assertThat(behindFedAtOnce.turnAudio.length).as("audio fed past the decision").isGreaterThan(inStep.turnAudio.length);
+    }
+
+    /** One turn through a fresh operator, the events {@code lagTicks} frames behind their decision; its final update. */
+    private TurnUpdate runWithEventsBehind(int lagTicks, long maxHoldMicros) throws Exception {
+        UnderstandingConfig c = new UnderstandingConfig();
+        c.asrDecodersPerInstance = 1;
+        c.asrMaxDecodersPerInstance = 1;
+        c.asrMaxHoldMicros = maxHoldMicros;
+        var h = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new StreamingAsrFunction(c)),
+                PerceptionFrame::getSessionId, SpeechEvent::getSessionId, Types.STRING);
+        h.open();
+        try {
+            List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 1500, null, 0);
+            long end = speechEnd();
+            List<SpeechEvent> events = List.of(
+                    event(S, SpeechEventType.SPEECH_START, 3, tickEnd(speechStart()) + 80_000, speechStart()),
+                    event(S, SpeechEventType.SPEECH_END, 3, tickEnd(end) + 200_000, end),
+                    event(S, SpeechEventType.END_OF_TURN, 3, tickEnd(end) + 600_000, end));
+            long offsetMillis = 1_800_000_000_000L; // event time = session time + the session's start
+            int e = 0;
+            for (int k = 0; k < frames.size() + lagTicks; k++) {
+                if (k < frames.size()) {
+                    PerceptionFrame f = frames.get(k);
+                    h.processElement1(new StreamRecord<>(f, offsetMillis + f.getTickEndMicros() / 1000));
+                }
+                int decided = k - lagTicks; // turn-taking has got this far
+                if (decided < 0) {
+                    continue;
+                }
+                long upTo = frames.get(Math.min(decided, frames.size() - 1)).getTickEndMicros();
+                while (e < events.size() && events.get(e).getSessionTimeMicros() <= upTo) {
+                    SpeechEvent ev = events.get(e++);
+                    h.processElement2(new StreamRecord<>(ev, offsetMillis + ev.getSessionTimeMicros() / 1000));
+                }
+                h.processBothWatermarks(new Watermark(offsetMillis + upTo / 1000 - 1));
+            }
+            List<TurnUpdate> out = h.getOutput().stream().filter(o -> o instanceof StreamRecord)
+                    .map(o -> (TurnUpdate) ((StreamRecord<?>) o).getValue()).collect(Collectors.toList());
+            return out.stream().filter(u -> u.kind == TurnUpdate.Kind.END_OF_TURN).findFirst().orElseThrow();
+        } finally {
+            h.close();
+        }
+    }
+
     @Test
     void anEventIsAppliedAfterTheGiveUpTimeWhenNoFrameComesAtAll() throws Exception {
         List<PerceptionFrame> frames = Frames.session(S, speech.samples, 500, 500, null, 0);
