@@ -157,6 +157,10 @@ public final class RouteTuner {
             u.asrMaxDecodersPerInstance = Math.max(4, group);
             u.encodeNewTextOnly = routing.enabled;
             u.ocrChangedRegionOnly = routing.enabled;
+            // The replay's frames may run seconds ahead of the speech events (perception is the bottleneck, the
+            // frames are not); the ASR holds their audio until the watermark passes it, as live, but for as long as
+            // it takes, so that both runs decode the same audio whatever the lag (live: at most 600 ms).
+            u.asrMaxHoldMicros = 60_000_000;
             UnderstandingStreams understood = UnderstandingPipeline.build(routed, perception.events, u);
             out = out.union(understood.analytics.map(RouteTuner::record).returns(TunerRecord.class));
         }

@@ -28,6 +28,8 @@ public class AsrPosition {
     public String lastFinalText = "";
     /** Session time at which the speech segment in progress was decided: audio up to it is fed whatever the router said. */
     public long segmentDecision = Long.MIN_VALUE;
+    /** The session's cepstral mean after its last finished segment (null: the model's initial one). */
+    public float[] cepstralMean;
 
     public AsrPosition() {}
 }

@@ -29,6 +29,9 @@ public interface PocketSphinxLibrary extends Library {
 
     int ps_start_utt(Pointer decoder);
 
+    /** Starts a new stream: channel parameters such as the noise level are re-initialised. */
+    int ps_start_stream(Pointer decoder);
+
     int ps_process_raw(Pointer decoder, short[] data, long nSamples, int noSearch, int fullUtt);
 
     int ps_end_utt(Pointer decoder);
@@ -36,4 +39,7 @@ public interface PocketSphinxLibrary extends Library {
     String ps_get_hyp(Pointer decoder, int[] outBestScore);
 
     int ps_get_prob(Pointer decoder);
+
+    /** The decoder's feature computation ({@code feat_t *}); its {@code cmn_struct} holds the live cepstral mean. */
+    Pointer ps_get_feat(Pointer decoder);
 }

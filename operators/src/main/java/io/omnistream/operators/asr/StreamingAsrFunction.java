@@ -123,6 +123,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         long lastFinalTurnId = -1;
         String lastFinalText = "";
         long segmentDecision = Long.MIN_VALUE;
+        /** The session's own cepstral mean, carried from segment to segment whichever decoder decodes it (null: the model's). */
+        float[] cepstralMean;
         /**
          * Session time up to which audio may be fed now (see {@link #holdLimit}), set by each frame; before the first
          * frame of this instance (after a restore) nothing beyond a decision is fed.
@@ -146,6 +148,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             p.lastFinalTurnId = lastFinalTurnId;
             p.lastFinalText = lastFinalText;
             p.segmentDecision = segmentDecision;
+            p.cepstralMean = cepstralMean;
             return p;
         }
 
@@ -166,6 +169,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             lastFinalTurnId = p.lastFinalTurnId;
             lastFinalText = p.lastFinalText == null ? "" : p.lastFinalText;
             segmentDecision = p.segmentDecision;
+            cepstralMean = p.cepstralMean;
         }
     }
 
@@ -394,7 +398,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         s.decoder = d;
         s.decoderMissing = false;
         s.decoderReleased = false;
-        d.start();
+        d.start(s.cepstralMean);
         long skip = s.bufferedSamples - Math.min(s.segmentSamples, s.bufferedSamples);
         long replayed = 0;
         for (AudioSpan t : s.turnSpans) {
@@ -661,7 +665,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
             }
         }
         if (s.decoder != null) {
-            s.decoder.start();
+            s.decoder.start(s.cepstralMean);
         }
         s.fedUntil = from;
         s.lastPartialAt = from;
@@ -682,6 +686,10 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
         s.speaking = false;
         if (s.decoder != null) {
             String seg = s.decoder.finish();
+            float[] mean = s.decoder.cepstralMean();
+            if (mean != null) {
+                s.cepstralMean = mean;
+            }
             if (!seg.isEmpty()) {
                 if (s.committedText.length() > 0) {
                     s.committedText.append(' ');

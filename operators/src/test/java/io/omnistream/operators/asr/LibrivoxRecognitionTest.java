@@ -57,6 +57,50 @@ class LibrivoxRecognitionTest {
         assertThat(wer).as(report.toString()).isLessThan(0.40);
     }
 
+    /**
+     * PocketSphinx adapts its cepstral mean to what it hears, across utterances: a pooled decoder that just heard
+     * another session's quiet, far-off audio would hear the next session through that. Started from a session's own
+     * mean, it decodes the same audio to the same text whatever it heard before.
+     */
+    @Test
+    void aDecoderStartsFromTheSessionsOwnCepstralMean() throws Exception {
+        List<Recordings.Utterance> utterances = Recordings.librivox();
+        SphinxDecoder d = pool.borrow();
+        try {
+            float[] initial = d.cepstralMean();
+            assertThat(initial).as("the live cepstral mean is reachable: mean, sum, frame count").hasSize(27);
+            String first = decode(d, null, utterances.get(0).samples);
+            float[] afterFirst = d.cepstralMean();
+            assertThat(afterFirst).as("adapted to the utterance").isNotEqualTo(initial);
+
+            short[] quiet = utterances.get(1).samples.clone();
+            for (int i = 0; i < quiet.length; i++) {
+                quiet[i] = (short) (quiet[i] / 20);
+            }
+            decode(d, null, quiet); // another session, -26 dB
+            d.start();
+            assertThat(d.cepstralMean()).as("a plain start keeps what the decoder heard").isNotEqualTo(initial);
+            d.finish();
+
+            assertThat(decode(d, null, utterances.get(0).samples)).isEqualTo(first);
+            assertThat(d.cepstralMean()).isEqualTo(afterFirst);
+            d.start(afterFirst);
+            assertThat(d.cepstralMean()).isEqualTo(afterFirst);
+            d.finish();
+        } finally {
+            pool.giveBack(d);
+        }
+    }
+
+    private static String decode(SphinxDecoder d, float[] mean, short[] samples) {
+        d.start(mean);
+        for (int i = 0; i < samples.length; i += 640) {
+            int n = Math.min(640, samples.length - i);
+            d.process(java.util.Arrays.copyOfRange(samples, i, i + n), n);
+        }
+        return d.finish();
+    }
+
     @Test
     void reusesTheSameLoadedDecoderTurnAfterTurn() {
         SphinxDecoder first = pool.borrow();
