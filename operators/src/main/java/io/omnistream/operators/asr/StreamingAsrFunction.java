@@ -74,7 +74,7 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
     private transient io.omnistream.operators.route.WorkCounter routedFed;
     private transient io.omnistream.operators.route.WorkCounter routedSkipped;
     private transient io.omnistream.operators.route.WorkCounter routedReleased;
-    /** Ticks fed before the watermark passed them, because they were held {@code asrMaxHoldMicros}. */
+    /** Frames that came while the held audio was at its bound ({@code asrMaxHoldMicros}): about a tick fed early each. */
     private transient Counter fedAheadOfWatermark;
     /** How far back the pre-roll ring reaches: the pre-roll, and the audio held for the watermark. */
     private transient long ringMicros;
@@ -853,8 +853,8 @@ public class StreamingAsrFunction extends KeyedCoProcessFunction<String, Percept
 
     /**
      * The modality router's {@code asrActive} for this tick (no decision: active). A tick the router marks inactive
-     * is not fed to the decoder once its segment has begun (counted in {@link #feedHeld}); a decoder that an open turn holds between its segments goes
-     * back to the pool once the routed silence lasts {@code asrReleaseIdleMicros}.
+     * is not fed to the decoder once its segment has begun (counted in {@link #feedHeld}); a decoder that an open
+     * turn holds between its segments goes back to the pool once the routed silence lasts {@code asrReleaseIdleMicros}.
      */
     private boolean routeAllowsDecoding(PerceptionFrame frame, Session s) {
         io.omnistream.schemas.RouteDecision r = frame.getRoute();
