@@ -100,12 +100,12 @@ public final class SphinxDecoder implements AutoCloseable {
      * session's audio — does not change what it hears now.
      */
     public void start(float[] cepstralMean) {
+        if (inUtterance) {
+            lib.ps_end_utt(decoder);
+            inUtterance = false;
+        }
         float[] state = cepstralMean != null ? cepstralMean : initialMean;
         if (cmn != null && state != null && state.length == 2 * cmn.getInt(CMN_VECLEN) + 1) {
-            if (inUtterance) {
-                lib.ps_end_utt(decoder);
-                inUtterance = false;
-            }
             int n = cmn.getInt(CMN_VECLEN);
             cmn.getPointer(CMN_MEAN).write(0, state, 0, n);
             cmn.getPointer(CMN_SUM).write(0, state, n, n);
