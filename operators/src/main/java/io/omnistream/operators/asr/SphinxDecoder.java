@@ -18,6 +18,8 @@ public final class SphinxDecoder implements AutoCloseable {
     private boolean inUtterance;
     /** The live cepstral mean normalisation's state ({@code cmn_t *}), or null where it could not be found. */
     private final Pointer cmn;
+    /** Its vector length ({@code cmn_t.veclen}, the cepstrum size; 0 without it). */
+    private final int cmnLength;
     private final float[] initialMean;
 
     SphinxDecoder(PocketSphinxLibrary lib, String hmm, String lm, String dict, boolean fastFinal) {
@@ -38,6 +40,7 @@ public final class SphinxDecoder implements AutoCloseable {
             throw new IllegalStateException("PocketSphinx could not load its models from " + hmm);
         }
         this.cmn = findCmn(lib, decoder);
+        this.cmnLength = cmn == null ? 0 : cmn.getInt(CMN_VECLEN);
         this.initialMean = cepstralMean();
     }
 
@@ -86,7 +89,7 @@ public final class SphinxDecoder implements AutoCloseable {
         if (cmn == null) {
             return null;
         }
-        int n = cmn.getInt(CMN_VECLEN);
+        int n = cmnLength;
         float[] v = new float[2 * n + 1];
         cmn.getPointer(CMN_MEAN).read(0, v, 0, n);
         cmn.getPointer(CMN_SUM).read(0, v, n, n);
@@ -105,8 +108,8 @@ public final class SphinxDecoder implements AutoCloseable {
             inUtterance = false;
         }
         float[] state = cepstralMean != null ? cepstralMean : initialMean;
-        if (cmn != null && state != null && state.length == 2 * cmn.getInt(CMN_VECLEN) + 1) {
-            int n = cmn.getInt(CMN_VECLEN);
+        if (cmn != null && state != null && state.length == 2 * cmnLength + 1) {
+            int n = cmnLength;
             cmn.getPointer(CMN_MEAN).write(0, state, 0, n);
             cmn.getPointer(CMN_SUM).write(0, state, n, n);
             cmn.setInt(CMN_NFRAME, (int) state[2 * n]);

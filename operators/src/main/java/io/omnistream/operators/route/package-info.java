@@ -76,8 +76,9 @@
  * under 1 %), text 3 s. The gate equals the perception's silence level (-50 dBFS). {@code RouteTuner} in
  * {@code load-tests} replays the turn-taking evaluation set and a realistic session mix with routing off and on and
  * validated these values (with the perception's VAD restart after 200 ms of silence in both runs: speech events
- * and turn decisions agree 100 %, end-of-turn latency unchanged; estimated encoder FLOPs saved 64.5 % on a
- * 12-session realistic mix with the changed-region OCR (47.6 % before it), 13.4 % on the hard evaluation set; {@code load-tests/RESULTS.md}, "Modality routing
- * (issue 8)"); its 8-point threshold grid ({@code --grid small}) moved the savings by at most 3 points.
+ * and turn decisions agree 100 %, end-of-turn latency unchanged; with the deterministic ASR, answers agree 100 % on
+ * every set; estimated encoder FLOPs saved 64.6 % on a 12-session realistic mix with the changed-region OCR (47.6 %
+ * before it), 14.2 % on the hard evaluation set; {@code load-tests/RESULTS.md}, "Modality routing (issue 8)"); its
+ * 8-point threshold grid ({@code --grid small}) moved the savings by at most 3 points.
  */
 package io.omnistream.operators.route;
